@@ -1,0 +1,290 @@
+"""params.yaml parsed once into frozen, validated dataclasses.
+
+Every key is typed; unknown and missing keys, wrong types and out-of-range values raise
+:class:`ConfigError` with the key's dotted path, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from gan1d.errors import ConfigError
+
+Check = Callable[[Any], bool]
+
+
+def _rule(check: Check, allowed: str) -> dict[str, Any]:
+    return {"check": check, "allowed": allowed}
+
+
+def positive() -> dict[str, Any]:
+    return _rule(lambda v: v > 0, "a number > 0")
+
+
+def at_least(low: float) -> dict[str, Any]:
+    return _rule(lambda v: v >= low, f"a number >= {low}")
+
+
+def between(low: float, high: float) -> dict[str, Any]:
+    return _rule(lambda v: low <= v <= high, f"a number in [{low}, {high}]")
+
+
+def below_one() -> dict[str, Any]:
+    return _rule(lambda v: 0 <= v < 1, "a number in [0, 1)")
+
+
+def one_of(*choices: str) -> dict[str, Any]:
+    return _rule(lambda v: v in choices, "one of " + ", ".join(choices))
+
+
+def each(check: Check, allowed: str) -> dict[str, Any]:
+    return _rule(lambda v: len(v) > 0 and all(check(x) for x in v), f"a non-empty list of {allowed}")
+
+
+def _f(default_rule: dict[str, Any] | None = None) -> Any:
+    return field(metadata=default_rule or {})
+
+
+@dataclass(frozen=True)
+class Target:
+    """The distribution to learn: a mixture of Gaussians (one component is the classic N(4, 0.5))."""
+
+    means: tuple[float, ...] = _f(each(math.isfinite, "finite numbers"))
+    sigmas: tuple[float, ...] = _f(each(lambda v: v > 0, "numbers > 0"))
+    weights: tuple[float, ...] = _f(each(lambda v: v > 0, "numbers > 0"))
+
+
+@dataclass(frozen=True)
+class Noise:
+    """The generator's input: evenly spaced points on [-range, range] plus a uniform jitter."""
+
+    range: float = _f(positive())
+    jitter: float = _f(at_least(0.0))
+
+
+@dataclass(frozen=True)
+class Data:
+    """The real data set drawn by the `sample` stage."""
+
+    n_real: int = _f(at_least(2))
+
+
+@dataclass(frozen=True)
+class Model:
+    hidden: int = _f(at_least(1))
+    minibatch: bool = _f()
+    minibatch_kernels: int = _f(at_least(1))
+    minibatch_dims: int = _f(at_least(1))
+    minibatch_init_stddev: float = _f(positive())
+    init_stddev: float = _f(positive())
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """SGD or Adam with an optional staircase exponential decay of the learning rate."""
+
+    name: str = _f(one_of("sgd", "adam"))
+    learning_rate: float = _f(positive())
+    decay_rate: float = _f(between(0.0, 1.0))
+    decay_steps: int = _f(at_least(1))
+    beta1: float = _f(below_one())
+
+
+@dataclass(frozen=True)
+class Pretrain:
+    """Regress a copy of D onto the target pdf before adversarial training."""
+
+    steps: int = _f(at_least(1))
+    batch: int = _f(at_least(1))
+    low: float = _f()
+    high: float = _f()
+    optimizer: Optimizer = _f()
+
+
+@dataclass(frozen=True)
+class Train:
+    steps: int = _f(at_least(1))
+    batch: int = _f(at_least(1))
+    d_steps: int = _f(at_least(1))
+    loss: str = _f(one_of("minimax", "non_saturating"))
+    use_pretrained: bool = _f()
+    log_every: int = _f(at_least(1))
+    frame_grid: int = _f(at_least(2))
+    frame_bins: int = _f(at_least(2))
+    frame_samples: int = _f(at_least(10))
+    d_optimizer: Optimizer = _f()
+    g_optimizer: Optimizer = _f()
+
+
+@dataclass(frozen=True)
+class Evaluate:
+    n_points: int = _f(at_least(10))
+    bins: int = _f(at_least(2))
+
+
+@dataclass(frozen=True)
+class Render:
+    fps: int = _f(between(1, 240))
+    dpi: int = _f(between(20, 600))
+    width: float = _f(between(1.0, 40.0))
+    height: float = _f(between(1.0, 40.0))
+    x_min: float = _f()
+    x_max: float = _f()
+
+
+@dataclass(frozen=True)
+class Params:
+    seed: int = _f(between(0, 2**31 - 1))
+    target: Target = _f()
+    noise: Noise = _f()
+    data: Data = _f()
+    model: Model = _f()
+    pretrain: Pretrain = _f()
+    train: Train = _f()
+    evaluate: Evaluate = _f()
+    render: Render = _f()
+
+
+def _convert(value: Any, kind: Any, key: str) -> Any:
+    """Check ``value`` against the annotation ``kind`` and return it converted (lists become tuples)."""
+    if dataclasses.is_dataclass(kind):
+        return _build(kind, value, key)
+    if typing.get_origin(kind) is tuple:
+        inner = typing.get_args(kind)[0]
+        if not isinstance(value, list):
+            raise ConfigError(f"{key}: got {value!r}; expected a list of numbers")
+        return tuple(_convert(v, inner, f"{key}[{i}]") for i, v in enumerate(value))
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: got {value!r}; expected true or false")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: got {value!r}; expected a whole number")
+        return value
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key}: got {value!r}; expected a number")
+        if not math.isfinite(value):
+            raise ConfigError(f"{key}: got {value!r}; expected a finite number")
+        return float(value)
+    if kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: got {value!r}; expected a string")
+        return value
+    raise TypeError(f"unsupported annotation {kind!r}")  # a bug in this module, not in params
+
+
+def _build(cls: type, raw: Any, prefix: str) -> Any:
+    where = prefix or "params.yaml"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: got {raw!r}; expected a mapping of keys to values")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in raw:
+        if key not in fields:
+            raise ConfigError(
+                f"{_join(prefix, str(key))}: unknown key; allowed keys: {', '.join(fields)}"
+            )
+    values = {}
+    for name, fld in fields.items():
+        key = _join(prefix, name)
+        if name not in raw:
+            raise ConfigError(f"{key}: missing key")
+        value = _convert(raw[name], hints[name], key)
+        check = fld.metadata.get("check")
+        if check is not None and not check(value):
+            raise ConfigError(f"{key}: got {raw[name]!r}; allowed: {fld.metadata['allowed']}")
+        values[name] = value
+    return cls(**values)
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _cross_checks(p: Params) -> None:
+    """Rules that involve more than one key."""
+    t = p.target
+    if not len(t.means) == len(t.sigmas) == len(t.weights):
+        raise ConfigError(
+            f"target: means, sigmas and weights have lengths {len(t.means)}, {len(t.sigmas)}, "
+            f"{len(t.weights)}; allowed: lists of the same length"
+        )
+    if p.pretrain.low >= p.pretrain.high:
+        raise ConfigError(
+            f"pretrain.low: got {p.pretrain.low}; allowed: a number below pretrain.high ({p.pretrain.high})"
+        )
+    if p.train.log_every > p.train.steps:
+        raise ConfigError(
+            f"train.log_every: got {p.train.log_every}; allowed: at most train.steps ({p.train.steps})"
+        )
+    if p.model.minibatch and p.train.batch < 2:
+        raise ConfigError(
+            f"train.batch: got {p.train.batch}; allowed: at least 2 with model.minibatch "
+            "(the layer compares each sample with the others in its batch)"
+        )
+    if p.render.x_min >= p.render.x_max:
+        raise ConfigError(
+            f"render.x_min: got {p.render.x_min}; allowed: a number below render.x_max ({p.render.x_max})"
+        )
+    lo = min(m - 3 * s for m, s in zip(t.means, t.sigmas))
+    hi = max(m + 3 * s for m, s in zip(t.means, t.sigmas))
+    if lo < p.render.x_min or hi > p.render.x_max:
+        raise ConfigError(
+            f"render.x_min/x_max: [{p.render.x_min}, {p.render.x_max}] cuts off the target's mass "
+            f"(mean +/- 3 sigma spans [{lo:g}, {hi:g}]); allowed: a range that contains it"
+        )
+    if lo < -p.noise.range or hi > p.noise.range:
+        raise ConfigError(
+            f"noise.range: got {p.noise.range}; allowed: a range whose x grid [-range, range] contains "
+            f"the target's mass [{lo:g}, {hi:g}] (frames and histograms are drawn on it)"
+        )
+
+
+def parse_params(raw: Any) -> Params:
+    """Validate an already-loaded params mapping."""
+    params = _build(Params, raw, "")
+    _cross_checks(params)
+    return params
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read, parse and validate ``path`` (YAML, safe loader)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found; run from the repository root") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read it ({err})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{path}: not valid YAML{where} ({problem})") from None
+    if raw is None:
+        raise ConfigError(f"{path}: the file is empty; expected a mapping of keys to values")
+    return parse_params(raw)
+
+
+def to_dict(params: Any) -> dict[str, Any]:
+    """The dataclass tree as plain dicts and lists, ready to dump back to YAML."""
+    return _plain(dataclasses.asdict(params))
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return v

@@ -1,0 +1,85 @@
+"""The frames table: what every picture of training needs, as one long Parquet table.
+
+One row per (frame, curve, x): ``frame`` (0-based), ``step`` (training steps done when it was
+taken), ``curve`` (``decision_boundary``, ``real`` or ``generated``), ``x`` and ``y``. Densities are
+given at histogram bin centres; the decision boundary at the points of an x grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from gan1d.errors import ArtifactError
+from gan1d.io import RESTORE_HINT, read_table, write_table
+
+COLUMNS = ("frame", "step", "curve", "x", "y")
+CURVES = ("decision_boundary", "real", "generated")
+
+
+@dataclass(frozen=True)
+class Frames:
+    steps: np.ndarray  # (F,) training steps done at each frame
+    grid: np.ndarray  # (G,) x grid of the decision boundary
+    boundary: np.ndarray  # (F, G) D(x), a probability
+    centers: np.ndarray  # (K,) histogram bin centres
+    real: np.ndarray  # (K,) density of the real data (the same in every frame)
+    generated: np.ndarray  # (F, K) density of generated samples
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+def to_table(f: Frames) -> pa.Table:
+    n, g, k = len(f.steps), len(f.grid), len(f.centers)
+    per_frame = g + 2 * k
+    x = np.concatenate([f.grid, f.centers, f.centers])
+    y = np.concatenate([f.boundary, np.broadcast_to(f.real, (n, k)), f.generated], axis=1)
+    curve = np.repeat(np.array(CURVES), [g, k, k])
+    return pa.table(
+        {
+            "frame": pa.array(np.repeat(np.arange(n, dtype=np.int32), per_frame)),
+            "step": pa.array(np.repeat(f.steps.astype(np.int32), per_frame)),
+            "curve": pa.array(np.tile(curve, n)).dictionary_encode(),
+            "x": pa.array(np.tile(x, n).astype(np.float64)),
+            "y": pa.array(y.reshape(-1).astype(np.float64)),
+        }
+    )
+
+
+def write(path: str | Path, f: Frames) -> None:
+    write_table(path, to_table(f))
+
+
+def read(path: str | Path) -> Frames:
+    """Read and check a frames file; a malformed one raises :class:`ArtifactError` naming it."""
+    t = read_table(path, COLUMNS)
+    try:
+        frame = t["frame"].to_numpy()
+        step = t["step"].to_numpy()
+        curve = np.asarray(t["curve"].cast(pa.string()).to_pylist())
+        x = t["x"].to_numpy()
+        y = t["y"].to_numpy()
+        n = int(frame.max()) + 1
+        per_frame = len(frame) // n
+        if per_frame * n != len(frame) or not np.array_equal(frame, np.repeat(np.arange(n), per_frame)):
+            raise ValueError("frames are not complete and in order")
+        first = curve[:per_frame]
+        masks = [first == c for c in CURVES]
+        if not all(m.any() for m in masks) or not np.array_equal(np.tile(first, n), curve):
+            raise ValueError("every frame must hold the same curves at the same x")
+        y2 = y.reshape(n, per_frame)
+        b, r, g = masks
+        return Frames(
+            steps=step[::per_frame].astype(np.int64),
+            grid=x[:per_frame][b],
+            boundary=y2[:, b],
+            centers=x[:per_frame][g],
+            real=y2[0, r],
+            generated=y2[:, g],
+        )
+    except (ValueError, pa.ArrowException) as err:
+        raise ArtifactError(f"{path}: not a frames table ({err}); {RESTORE_HINT}") from None

@@ -1,0 +1,170 @@
+"""The generator, the discriminator and the minibatch-discrimination layer (Keras 3, TensorFlow).
+
+Every weight has a leading *replica* axis R: replica r is an independent model, so R seeds can
+train side by side in one compiled program. Tensors flow as (R, batch, features). A normal run
+has R = 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import h5py
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gan1d.config import Model
+from gan1d.distributions import rng
+from gan1d.errors import ArtifactError
+from gan1d.io import RESTORE_HINT
+
+
+class StackedDense(keras.layers.Layer):
+    """A dense layer with one kernel per replica: (R, B, in) -> (R, B, units)."""
+
+    def __init__(self, units: int, replicas: int, init_stddev: float, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.replicas, self.init_stddev = units, replicas, init_stddev
+
+    def build(self, input_shape: Sequence[int]) -> None:
+        fan_in = int(input_shape[-1])
+        self.kernel = self.add_weight(shape=(self.replicas, fan_in, self.units), initializer="zeros", name="kernel")
+        self.bias = self.add_weight(shape=(self.replicas, 1, self.units), initializer="zeros", name="bias")
+
+    def call(self, x: tf.Tensor) -> tf.Tensor:
+        return tf.einsum("rbi,rio->rbo", x, self.kernel) + self.bias
+
+
+class MinibatchDiscrimination(keras.layers.Layer):
+    """Salimans et al. (2016) minibatch features, one per kernel, appended to the input.
+
+    Each sample's features are projected to ``kernels`` x ``dims`` values M; for kernel k,
+    o_k(x_i) = sum_j exp(-||M_k(x_i) - M_k(ref_j)||_1). With no ``reference`` the batch is its own
+    reference and j = i is left out (the seed program added 1 to every sample instead).
+    The projection has no bias: it would cancel in the differences.
+    """
+
+    def __init__(self, kernels: int, dims: int, replicas: int, init_stddev: float, **kwargs):
+        super().__init__(**kwargs)
+        self.kernels, self.dims, self.replicas, self.init_stddev = kernels, dims, replicas, init_stddev
+
+    def build(self, input_shape: Sequence[int]) -> None:
+        shape = (self.replicas, int(input_shape[-1]), self.kernels * self.dims)
+        self.kernel = self.add_weight(shape=shape, initializer="zeros", name="kernel")
+
+    def _project(self, h: tf.Tensor) -> tf.Tensor:
+        m = tf.einsum("rbi,rio->rbo", h, self.kernel)
+        return tf.reshape(m, (self.replicas, -1, self.kernels, self.dims))
+
+    def call(self, h: tf.Tensor, reference: tf.Tensor | None = None) -> tf.Tensor:
+        m = self._project(h)
+        ref = m if reference is None else self._project(reference)
+        l1 = tf.reduce_sum(tf.abs(m[:, :, None] - ref[:, None]), axis=-1)  # (R, B, N, K)
+        close = tf.exp(-l1)
+        if reference is None:
+            batch = tf.shape(h)[1]
+            close *= (1.0 - tf.eye(batch, dtype=close.dtype))[None, :, :, None]
+        return tf.concat([h, tf.reduce_sum(close, axis=2)], axis=-1)
+
+
+class Generator(keras.Model):
+    """G(z) = Dense(1)(softplus(Dense(hidden)(z)))."""
+
+    def __init__(self, cfg: Model, replicas: int = 1):
+        super().__init__(name="generator")
+        self.g0 = StackedDense(cfg.hidden, replicas, cfg.init_stddev, name="g0")
+        self.g1 = StackedDense(1, replicas, cfg.init_stddev, name="g1")
+        self(tf.zeros((replicas, 2, 1)))
+
+    def call(self, z: tf.Tensor) -> tf.Tensor:
+        return self.g1(tf.nn.softplus(self.g0(z)))
+
+
+class Discriminator(keras.Model):
+    """Two tanh layers of 2*hidden, then a third tanh layer or minibatch discrimination, then a logit.
+
+    Returns logits; D(x) = sigmoid(logit). With the minibatch layer a sample's score depends on the
+    batch it is scored with: ``reference`` fixes that batch (see :func:`decision_boundary`).
+    """
+
+    def __init__(self, cfg: Model, replicas: int = 1):
+        super().__init__(name="discriminator")
+        width = 2 * cfg.hidden
+        self.d0 = StackedDense(width, replicas, cfg.init_stddev, name="d0")
+        self.d1 = StackedDense(width, replicas, cfg.init_stddev, name="d1")
+        if cfg.minibatch:
+            self.minibatch = MinibatchDiscrimination(
+                cfg.minibatch_kernels, cfg.minibatch_dims, replicas, cfg.minibatch_init_stddev, name="minibatch"
+            )
+        else:
+            self.d2 = StackedDense(width, replicas, cfg.init_stddev, name="d2")
+        self.d3 = StackedDense(1, replicas, cfg.init_stddev, name="d3")
+        self.use_minibatch = cfg.minibatch
+        self(tf.zeros((replicas, 2, 1)))
+
+    def _features(self, x: tf.Tensor) -> tf.Tensor:
+        return tf.tanh(self.d1(tf.tanh(self.d0(x))))
+
+    def call(self, x: tf.Tensor, reference: tf.Tensor | None = None) -> tf.Tensor:
+        h = self._features(x)
+        if self.use_minibatch:
+            h = self.minibatch(h, None if reference is None else self._features(reference))
+        else:
+            h = tf.tanh(self.d2(h))
+        return self.d3(h)
+
+
+def initialize(model: keras.Model, seeds: Sequence[int]) -> None:
+    """Draw every kernel from N(0, layer.init_stddev) and zero every bias, replica r from ``seeds[r]``.
+
+    Each replica's values come from its own NumPy stream, so replica r is the same model that a
+    run with seed ``seeds[r]`` alone would build.
+    """
+    for layer in model.layers:
+        for var in layer.weights:
+            if var.name == "bias":
+                var.assign(np.zeros(var.shape, np.float32))
+                continue
+            per_replica = [
+                rng(seed, f"init/{model.name}/{layer.name}").normal(0.0, layer.init_stddev, var.shape[1:])
+                for seed in seeds
+            ]
+            var.assign(np.stack(per_replica).astype(np.float32))
+
+
+def load_weights_by_name(model: keras.Model, path: str | Path) -> None:
+    """Load a Keras weights file into ``model`` matching layers by name, not by position.
+
+    Any missing layer, shape mismatch or unreadable file raises :class:`ArtifactError` naming ``path``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ArtifactError(f"{path}: missing; {RESTORE_HINT}")
+    try:
+        with h5py.File(path, "r") as f:
+            for layer in model.layers:
+                if layer.name not in f:
+                    raise ValueError(f"it has no layer named {layer.name!r} (holds: {', '.join(f.keys())})")
+                group = f[layer.name]["vars"]
+                for i, var in enumerate(layer.weights):
+                    value = np.asarray(group[str(i)])
+                    if tuple(value.shape) != tuple(var.shape):
+                        raise ValueError(
+                            f"layer {layer.name!r} weight {i} has shape {value.shape}, expected {tuple(var.shape)}"
+                        )
+                    var.assign(value)
+    except (OSError, KeyError, ValueError) as err:
+        raise ArtifactError(f"{path}: cannot load discriminator weights ({err}); {RESTORE_HINT}") from None
+
+
+def decision_boundary(d: Discriminator, grid: tf.Tensor, reference: tf.Tensor) -> tf.Tensor:
+    """D(x) on ``grid`` (R, G, 1), scoring every point independently of the others on the grid.
+
+    Without minibatch discrimination D(x) is a pointwise function already. With it, each grid
+    point's minibatch features are computed against the fixed ``reference`` batch (real samples,
+    batch-1 of them, as a real sample sees its batch-mates in training), never against the other
+    grid points, so the curve does not depend on how the grid is split into batches.
+    """
+    return tf.sigmoid(d(grid, reference=reference))[..., 0]

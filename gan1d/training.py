@@ -1,0 +1,309 @@
+"""Pretraining and adversarial training as compiled multi-step TensorFlow programs.
+
+Python calls TensorFlow once per chunk of steps, not once per step: the per-step work (drawing
+the batch, the discriminator and generator updates, recording losses and frames) runs inside one
+XLA-compiled ``tf.while_loop``. All randomness inside comes from stateless RNGs keyed on
+(seed, stream, step), so a run is a pure function of its params.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+from tqdm import tqdm
+
+from gan1d import frames, losses
+from gan1d.config import Optimizer, Params
+from gan1d.distributions import density, histogram_edges, noise_grid
+from gan1d.errors import ArtifactError, DivergenceError
+from gan1d.io import RESTORE_HINT, atomic_path
+from gan1d.models import Discriminator, Generator, decision_boundary, initialize
+
+CHUNK = 2000  # steps per compiled call: big enough to hide dispatch, small enough for a live progress bar
+
+# Stateless RNG streams (the second half of every seed pair).
+_REAL, _D_NOISE, _G_NOISE = 1, 2, 3
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and TensorFlow, and make TensorFlow's kernels deterministic."""
+    random.seed(seed)
+    np.random.seed(seed)
+    tf.random.set_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def make_optimizer(cfg: Optimizer) -> keras.optimizers.Optimizer:
+    """SGD or Adam with learning rate lr * decay_rate ** floor(step / decay_steps)."""
+    schedule = keras.optimizers.schedules.ExponentialDecay(
+        cfg.learning_rate, cfg.decay_steps, cfg.decay_rate, staircase=True
+    )
+    if cfg.name == "sgd":
+        return keras.optimizers.SGD(schedule)
+    return keras.optimizers.Adam(schedule, beta_1=cfg.beta1)
+
+
+def _keys(seeds: tf.Tensor, stream: int, *counters: tf.Tensor) -> list[tf.Tensor]:
+    """One stateless seed pair per replica for (stream, counters...)."""
+    keys = []
+    for r in range(seeds.shape[0]):
+        key = tf.stack([seeds[r], tf.constant(stream, tf.int32)])
+        for c in counters:
+            key = tf.random.experimental.stateless_fold_in(key, c)
+        keys.append(key)
+    return keys
+
+
+def _run_chunks(run: Callable[[tf.Tensor, tf.Tensor], None], steps: int, desc: str) -> None:
+    """Call the compiled ``run(start, stop)`` over [0, steps) with a progress bar on stderr."""
+    with tqdm(total=steps, desc=desc, unit="step", leave=False, disable=None) as bar:
+        for start in range(0, steps, CHUNK):
+            stop = min(start + CHUNK, steps)
+            run(tf.constant(start, tf.int32), tf.constant(stop, tf.int32))
+            bar.update(stop - start)
+
+
+def _apply(tape: tf.GradientTape, total: tf.Tensor, opt: keras.optimizers.Optimizer, model: keras.Model) -> None:
+    """One optimiser step on ``total``, the sum of the per-replica losses (computed under ``tape``).
+
+    Replicas share no weights, so the gradient of the sum is each replica's own gradient.
+    """
+    variables = model.trainable_variables
+    opt.apply_gradients(zip(tape.gradient(total, variables), variables))
+
+
+def _put(buffer: tf.Variable, index: tf.Tensor, value: tf.Tensor) -> None:
+    """buffer[index] = value, in a form XLA compiles with a traced index (a scatter, not a slice)."""
+    buffer.scatter_nd_update(tf.reshape(index, (1, 1)), value[None])
+
+
+@dataclass
+class Pretrained:
+    discriminator: Discriminator
+    losses: np.ndarray  # (steps, R)
+
+
+def pretrain(params: Params, inputs: np.ndarray, labels: np.ndarray, seeds: Sequence[int]) -> Pretrained:
+    """Regress sigmoid(D(x)) onto the target pdf, one batch of (inputs, labels) per step.
+
+    ``inputs`` and ``labels`` are (R, steps * batch): replica r consumes its rows in order.
+    """
+    cfg = params.pretrain
+    d = Discriminator(params.model, len(seeds))
+    initialize(d, seeds)
+    opt = make_optimizer(cfg.optimizer)
+    opt.build(d.trainable_variables)
+    x_all = tf.constant(inputs[..., None], tf.float32)
+    y_all = tf.constant(labels[..., None], tf.float32)
+    record = tf.Variable(tf.zeros((cfg.steps, len(seeds))))
+
+    @tf.function(jit_compile=True)
+    def run(start: tf.Tensor, stop: tf.Tensor) -> None:
+        def body(s: tf.Tensor) -> tf.Tensor:
+            x = tf.slice(x_all, [0, s * cfg.batch, 0], [len(seeds), cfg.batch, 1])
+            y = tf.slice(y_all, [0, s * cfg.batch, 0], [len(seeds), cfg.batch, 1])
+            with tf.GradientTape() as tape:
+                loss = losses.pretrain_loss(d(x), y)
+                total = tf.reduce_sum(loss)
+            _apply(tape, total, opt, d)
+            _put(record, s, loss)
+            return s + 1
+
+        tf.while_loop(lambda s: s < stop, body, [start])
+
+    _run_chunks(run, cfg.steps, "pretrain")
+    return Pretrained(d, record.numpy())
+
+
+@dataclass
+class Trained:
+    generator: Generator
+    discriminator: Discriminator
+    d_optimizer: keras.optimizers.Optimizer
+    g_optimizer: keras.optimizers.Optimizer
+    step: tf.Variable
+    losses: np.ndarray  # (steps, R, 2): discriminator and generator loss of each step
+    frame_steps: np.ndarray  # (F,)
+    frame_grid: np.ndarray  # (G,)
+    boundary: np.ndarray  # (F, R, G)
+    generated: np.ndarray  # (F, R, K) densities on histogram_edges(noise, frame_bins)
+
+
+def frame_steps(steps: int, log_every: int) -> np.ndarray:
+    """Steps done at each frame: every ``log_every`` steps, and always the final step."""
+    return np.minimum(np.arange(1, math.ceil(steps / log_every) + 1) * log_every, steps)
+
+
+def _histogram(values: tf.Tensor, edges: np.ndarray) -> tf.Tensor:
+    """Density of each replica's (R, n) values on equal-width ``edges``; mass outside is dropped."""
+    replicas, n = values.shape
+    bins = len(edges) - 1
+    lo, width = float(edges[0]), float(edges[1] - edges[0])
+    finite = tf.math.is_finite(values)
+    idx = tf.cast(tf.floor((tf.where(finite, values, lo - 1.0) - lo) / width), tf.int32)
+    inside = finite & (idx >= 0) & (idx < bins)
+    segment = tf.where(inside, idx + bins * tf.range(replicas)[:, None], replicas * bins)
+    counts = tf.math.unsorted_segment_sum(tf.ones_like(values), segment, replicas * bins + 1)
+    return tf.reshape(counts[:-1], (replicas, bins)) / (n * width)
+
+
+def train(params: Params, real: np.ndarray, seeds: Sequence[int], discriminator: Discriminator | None = None) -> Trained:
+    """Adversarial training of R = len(seeds) independent GANs side by side.
+
+    ``real`` is (R, n_real): replica r draws its real batches from row r. ``discriminator``
+    (pretrained) replaces the freshly initialised one when given.
+    """
+    p, t = params, params.train
+    replicas = len(seeds)
+    g = Generator(p.model, replicas)
+    initialize(g, seeds)
+    d = discriminator
+    if d is None:
+        d = Discriminator(p.model, replicas)
+        initialize(d, seeds)
+    d_opt, g_opt = make_optimizer(t.d_optimizer), make_optimizer(t.g_optimizer)
+    d_opt.build(d.trainable_variables)
+    g_opt.build(g.trainable_variables)
+    g_loss_fn = losses.GENERATOR_LOSSES[t.loss]
+
+    seed_t = tf.constant(list(seeds), tf.int32)
+    real_t = tf.constant(real, tf.float32)
+    n_real = real.shape[1]
+    spaced = tf.constant(np.linspace(-p.noise.range, p.noise.range, t.batch), tf.float32)[None, :, None]
+    grid = np.linspace(-p.noise.range, p.noise.range, t.frame_grid)
+    grid_t = tf.constant(np.broadcast_to(grid, (replicas, t.frame_grid))[..., None], tf.float32)
+    frame_noise = tf.constant(
+        np.broadcast_to(noise_grid(p.noise, t.frame_samples), (replicas, t.frame_samples))[..., None], tf.float32
+    )
+    reference = real_t[:, : max(t.batch - 1, 1), None]
+    edges = histogram_edges(p.noise, t.frame_bins)
+    steps_at = frame_steps(t.steps, t.log_every)
+
+    step = tf.Variable(0, dtype=tf.int64, name="step")
+    record = tf.Variable(tf.zeros((t.steps, replicas, 2)))
+    boundary = tf.Variable(tf.zeros((len(steps_at), replicas, t.frame_grid)))
+    generated = tf.Variable(tf.zeros((len(steps_at), replicas, t.frame_bins)))
+
+    def noise(stream: int, *counters: tf.Tensor) -> tf.Tensor:
+        jitter = [tf.random.stateless_uniform((t.batch,), k) for k in _keys(seed_t, stream, *counters)]
+        return spaced + tf.stack(jitter)[..., None] * p.noise.jitter
+
+    def real_batch(*counters: tf.Tensor) -> tf.Tensor:
+        idx = [tf.random.stateless_uniform((t.batch,), k, 0, n_real, tf.int32) for k in _keys(seed_t, _REAL, *counters)]
+        return tf.gather(real_t, tf.stack(idx), batch_dims=1)[..., None]
+
+    def record_frame(s: tf.Tensor) -> tf.Tensor:
+        f = s // t.log_every
+        _put(boundary, f, decision_boundary(d, grid_t, reference))
+        _put(generated, f, _histogram(g(frame_noise)[..., 0], edges))
+        return s
+
+    @tf.function(jit_compile=True)
+    def run(start: tf.Tensor, stop: tf.Tensor) -> None:
+        def body(s: tf.Tensor) -> tf.Tensor:
+            for j in range(t.d_steps):
+                x, z = real_batch(s, tf.constant(j)), noise(_D_NOISE, s, tf.constant(j))
+                with tf.GradientTape() as tape:
+                    d_loss = losses.discriminator_loss(d(x), d(g(z)))
+                    total = tf.reduce_sum(d_loss)
+                _apply(tape, total, d_opt, d)
+            z = noise(_G_NOISE, s)
+            with tf.GradientTape() as tape:
+                g_loss = g_loss_fn(d(g(z)))
+                total = tf.reduce_sum(g_loss)
+            _apply(tape, total, g_opt, g)
+            _put(record, s, tf.stack([d_loss, g_loss], axis=-1))
+            done = s + 1
+            tf.cond((done % t.log_every == 0) | (done == t.steps), lambda: record_frame(s), lambda: s)
+            step.assign(tf.cast(done, tf.int64))
+            return done
+
+        tf.while_loop(lambda s: s < stop, body, [start])
+
+    _run_chunks(run, t.steps, "train")
+    return Trained(
+        g, d, d_opt, g_opt, step, record.numpy(), steps_at, grid, boundary.numpy(), generated.numpy()
+    )
+
+
+def check_finite(values: np.ndarray, what: str) -> None:
+    """Raise :class:`DivergenceError` naming the first step whose ``what`` is not finite."""
+    bad = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise DivergenceError(
+            f"{what} became non-finite at step {first + 1}: training diverged; lower the learning rate "
+            "or change the recipe in params.yaml"
+        )
+
+
+def save_checkpoint(path: str | Path, trained: Trained) -> None:
+    """Write generator, discriminator, both optimisers and the step as a TF checkpoint directory."""
+    ckpt = tf.train.Checkpoint(
+        generator=trained.generator,
+        discriminator=trained.discriminator,
+        d_optimizer=trained.d_optimizer,
+        g_optimizer=trained.g_optimizer,
+        step=trained.step,
+    )
+    with atomic_path(path) as tmp:
+        ckpt.write(str(tmp / "ckpt"))
+
+
+def load_generator(path: str | Path, params: Params) -> Generator:
+    """Restore the generator from a checkpoint written by :func:`save_checkpoint`."""
+    path = Path(path)
+    prefix = path / "ckpt"
+    if not Path(f"{prefix}.index").is_file():
+        raise ArtifactError(f"{path}: no checkpoint there (expected {prefix}.index); {RESTORE_HINT}")
+    g = Generator(params.model)
+    try:
+        tf.train.Checkpoint(generator=g).read(str(prefix)).assert_existing_objects_matched().expect_partial()
+    except (tf.errors.OpError, ValueError, AssertionError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ArtifactError(f"{path}: damaged or foreign checkpoint ({first}); {RESTORE_HINT}") from None
+    return g
+
+
+def generate(g: Generator, z: np.ndarray) -> np.ndarray:
+    """G(z) for a 1-D array of noise, as float64 (replica 0)."""
+    return g(tf.constant(z[None, :, None], tf.float32)).numpy()[0, :, 0].astype(np.float64)
+
+
+
+def write_frames(path: str | Path, trained: Trained, real: np.ndarray, params: Params) -> None:
+    """Write replica 0's frames, with the real data's density on the same bins."""
+    edges = histogram_edges(params.noise, params.train.frame_bins)
+    frames.write(
+        path,
+        frames.Frames(
+            steps=trained.frame_steps,
+            grid=trained.frame_grid,
+            boundary=trained.boundary[:, 0],
+            centers=0.5 * (edges[:-1] + edges[1:]),
+            real=density(real, edges),
+            generated=trained.generated[:, 0],
+        ),
+    )
+
+
+def write_losses(path: str | Path, step_losses: np.ndarray) -> None:
+    """Log the per-step (D, G) losses with dvclive into the directory ``path``, atomically.
+
+    No timestamps are logged, so the files are the same on every rerun.
+    """
+    from dvclive import Live
+
+    with atomic_path(path) as tmp:
+        with Live(str(tmp), save_dvc_exp=False, dvcyaml=False, report=None) as live:
+            for loss_d, loss_g in step_losses:
+                live.log_metric("loss_d", round(float(loss_d), 6))
+                live.log_metric("loss_g", round(float(loss_g), 6))
+                live.next_step()

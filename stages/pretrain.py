@@ -1,0 +1,34 @@
+"""Stage `pretrain`: regress a copy of the discriminator onto the target pdf; write its weights."""
+
+import argparse
+
+from gan1d import data
+from gan1d.config import load_params
+from gan1d.errors import run_main
+from gan1d.io import atomic_path, write_json
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--params", default="params.yaml")
+    ap.add_argument("--data", required=True, help="input: pretraining set (Parquet)")
+    ap.add_argument("--weights", required=True, help="output: discriminator weights (.weights.h5)")
+    ap.add_argument("--metrics", required=True, help="output: metrics (JSON)")
+    args = ap.parse_args()
+    params = load_params(args.params)
+    x, pdf = data.read_pretrain(args.data, params)
+
+    from gan1d import training  # TensorFlow: imported only once the inputs are known to be good
+
+    training.set_seed(params.seed)
+    result = training.pretrain(params, x[None], pdf[None], [params.seed])
+    training.check_finite(result.losses, "the pretraining loss")
+    with atomic_path(args.weights) as tmp:
+        result.discriminator.save_weights(str(tmp))
+    final = float(result.losses[-1, 0])
+    write_json(args.metrics, {"final_loss": round(final, 8)})
+    print(f"pretrain: {params.pretrain.steps} steps, final loss {final:.6f}")
+
+
+if __name__ == "__main__":
+    run_main(main)

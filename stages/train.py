@@ -1,0 +1,40 @@
+"""Stage `train`: adversarial training; writes the checkpoint, the frames and the per-step losses."""
+
+import argparse
+
+from gan1d import data
+from gan1d.config import load_params
+from gan1d.errors import run_main
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--params", default="params.yaml")
+    ap.add_argument("--real", required=True, help="input: real samples (Parquet)")
+    ap.add_argument("--pretrained", required=True, help="input: pretrained discriminator weights")
+    ap.add_argument("--checkpoint", required=True, help="output: checkpoint directory")
+    ap.add_argument("--frames", required=True, help="output: frames (Parquet)")
+    ap.add_argument("--live", required=True, help="output: dvclive directory (per-step losses)")
+    args = ap.parse_args()
+    params = load_params(args.params)
+    real = data.read_real(args.real, params)
+
+    from gan1d import training
+    from gan1d.models import Discriminator, load_weights_by_name
+
+    training.set_seed(params.seed)
+    d = None
+    if params.train.use_pretrained:
+        d = Discriminator(params.model)
+        load_weights_by_name(d, args.pretrained)
+    result = training.train(params, real[None], [params.seed], d)
+    training.check_finite(result.losses, "the training loss")
+    training.save_checkpoint(args.checkpoint, result)
+    training.write_frames(args.frames, result, real, params)
+    training.write_losses(args.live, result.losses[:, 0])
+    loss_d, loss_g = result.losses[-1, 0]
+    print(f"train: {params.train.steps} steps, {len(result.frame_steps)} frames, final loss D {loss_d:.4f} G {loss_g:.4f}")
+
+
+if __name__ == "__main__":
+    run_main(main)

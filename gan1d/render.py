@@ -55,7 +55,7 @@ class _Plot:
 def y_limit(frames: Frames) -> float:
     """A y range that fits every curve of every frame, so a collapsed spike is never clipped."""
     top = max(1.0, float(np.nanmax(frames.real)), float(np.nanmax(frames.generated, initial=0.0)))
-    return 1.05 * top
+    return 1.25 * top  # headroom for the legend
 
 
 def _even_pixels(inches: float, dpi: int) -> float:

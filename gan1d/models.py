@@ -21,6 +21,16 @@ from gan1d.errors import ArtifactError
 from gan1d.io import RESTORE_HINT
 
 
+def _stacked_matmul(x: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
+    """(R, B, in) x (R, in, out) -> (R, B, out) as a broadcast product summed over ``in``.
+
+    Not einsum/matmul: XLA picks a different summation order for a batched dot depending on R,
+    which would make a seed trained beside others differ (in the last bit) from the same seed
+    trained alone. An explicit sum over the tiny ``in`` axis is the same for every R.
+    """
+    return tf.reduce_sum(x[..., :, None] * kernel[:, None], axis=-2)
+
+
 class StackedDense(keras.layers.Layer):
     """A dense layer with one kernel per replica: (R, B, in) -> (R, B, units)."""
 
@@ -34,7 +44,7 @@ class StackedDense(keras.layers.Layer):
         self.bias = self.add_weight(shape=(self.replicas, 1, self.units), initializer="zeros", name="bias")
 
     def call(self, x: tf.Tensor) -> tf.Tensor:
-        return tf.einsum("rbi,rio->rbo", x, self.kernel) + self.bias
+        return _stacked_matmul(x, self.kernel) + self.bias
 
 
 class MinibatchDiscrimination(keras.layers.Layer):
@@ -55,7 +65,7 @@ class MinibatchDiscrimination(keras.layers.Layer):
         self.kernel = self.add_weight(shape=shape, initializer="zeros", name="kernel")
 
     def _project(self, h: tf.Tensor) -> tf.Tensor:
-        m = tf.einsum("rbi,rio->rbo", h, self.kernel)
+        m = _stacked_matmul(h, self.kernel)
         return tf.reshape(m, (self.replicas, -1, self.kernels, self.dims))
 
     def call(self, h: tf.Tensor, reference: tf.Tensor | None = None) -> tf.Tensor:

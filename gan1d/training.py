@@ -266,7 +266,7 @@ def load_generator(path: str | Path, params: Params) -> Generator:
     g = Generator(params.model)
     try:
         tf.train.Checkpoint(generator=g).read(str(prefix)).assert_existing_objects_matched().expect_partial()
-    except (tf.errors.OpError, ValueError, AssertionError) as err:
+    except (tf.errors.OpError, ValueError, AssertionError, IndexError, KeyError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ArtifactError(f"{path}: damaged or foreign checkpoint ({first}); {RESTORE_HINT}") from None
     return g

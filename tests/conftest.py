@@ -1,0 +1,74 @@
+"""Shared fixtures: the default params as a dict, tiny params for fast runs, a throwaway repo copy."""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gan1d.config import Params, parse_params
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def default_raw() -> dict:
+    return yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+def tiny_raw() -> dict:
+    """Params small enough for a whole pipeline run in seconds."""
+    raw = copy.deepcopy(default_raw())
+    raw["data"]["n_real"] = 500
+    raw["pretrain"].update(steps=20, batch=8)
+    raw["train"].update(steps=30, batch=8, log_every=10, frame_grid=50, frame_bins=20, frame_samples=200)
+    raw["evaluate"].update(n_points=500, bins=20)
+    raw["render"].update(dpi=40)
+    return raw
+
+
+@pytest.fixture
+def tiny() -> Params:
+    return parse_params(tiny_raw())
+
+
+def run_env() -> dict[str, str]:
+    """Environment for subprocesses: this interpreter's bin first, so dvc's `python` is ours."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("DVC_EXP_BASELINE_REV", None)
+    return env
+
+
+def run(cmd: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, cwd=cwd, env=run_env(), capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def make_repo(dest: Path, raw: dict) -> Path:
+    """A git+DVC copy of the tracked sources in ``dest`` with ``raw`` as params.yaml, committed."""
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for rel in files:
+        if rel.startswith("data/") or rel == "dvc.lock":
+            continue  # pipeline outputs and their lock are rebuilt by the test
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    (dest / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    for cmd in (
+        ["git", "init", "-q", "-b", "main"],
+        ["git", "config", "user.email", "test@example.com"],
+        ["git", "config", "user.name", "test"],
+        ["git", "add", "-A"],
+        ["git", "commit", "-qm", "init"],
+    ):
+        run(cmd, dest)
+    return dest

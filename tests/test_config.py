@@ -1,0 +1,105 @@
+"""params.yaml validation: every bad input gets one line naming the key and what is allowed."""
+
+import copy
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import ROOT, default_raw, run_env
+from gan1d.config import load_params, parse_params, to_dict
+from gan1d.errors import ConfigError
+
+
+def test_default_params_load_and_round_trip():
+    params = load_params(ROOT / "params.yaml")
+    assert params.target.means == (4.0,)
+    assert params.train.steps == 1200 and params.train.batch == 12
+    assert parse_params(to_dict(params)) == params
+
+
+def with_change(path: str, value):
+    raw = copy.deepcopy(default_raw())
+    *parents, last = path.split(".")
+    node = raw
+    for key in parents:
+        node = node[key]
+    if value is DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    return raw
+
+
+DELETE = object()
+
+BAD = [
+    ("seed", DELETE, "seed: missing key"),
+    ("train.steps", DELETE, "train.steps: missing key"),
+    ("train.stepz", 5, "train.stepz: unknown key"),
+    ("train.steps", 0, "train.steps: got 0; allowed: a number >= 1"),
+    ("train.steps", 1.5, "train.steps: got 1.5; expected a whole number"),
+    ("train.steps", True, "train.steps: got True; expected a whole number"),
+    ("train.batch", 0, "train.batch: got 0"),
+    ("train.loss", "hinge", "train.loss: got 'hinge'; allowed: one of minimax, non_saturating"),
+    ("target.sigmas", [0.0], "target.sigmas: got [0.0]; allowed: a non-empty list of numbers > 0"),
+    ("target.sigmas", [-0.5], "target.sigmas"),
+    ("target.means", 4.0, "target.means: got 4.0; expected a list"),
+    ("target.means", [float("nan")], "target.means[0]: got nan; expected a finite number"),
+    ("target.weights", [1.0, 1.0], "target: means, sigmas and weights have lengths 1, 1, 2"),
+    ("noise.range", float("inf"), "noise.range: got inf; expected a finite number"),
+    ("noise.range", "8", "noise.range: got '8'; expected a number"),
+    ("noise.range", 3.0, "noise.range: got 3.0; allowed: a range whose x grid"),
+    ("render.fps", 0, "render.fps: got 0"),
+    ("render.x_max", 4.5, "render.x_min/x_max"),
+    ("model.minibatch", "yes", "model.minibatch: got 'yes'; expected true or false"),
+    ("train.log_every", 5000, "train.log_every: got 5000; allowed: at most train.steps (1200)"),
+    ("train.d_optimizer", {"name": "sgd"}, "train.d_optimizer.learning_rate: missing key"),
+    ("train.g_optimizer.name", "rmsprop", "train.g_optimizer.name: got 'rmsprop'"),
+    ("pretrain.low", 6.0, "pretrain.low: got 6.0; allowed: a number below pretrain.high"),
+    ("train", [1, 2], "train: got [1, 2]; expected a mapping"),
+]
+
+
+@pytest.mark.parametrize("path,value,message", BAD, ids=[f"{p}={v!r}"[:40] for p, v, _ in BAD])
+def test_bad_params_name_the_key(path, value, message):
+    with pytest.raises(ConfigError) as err:
+        parse_params(with_change(path, value))
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_minibatch_needs_two_samples_per_batch():
+    raw = with_change("model.minibatch", True)
+    raw["train"]["batch"] = 1
+    with pytest.raises(ConfigError, match="train.batch: got 1; allowed: at least 2 with model.minibatch"):
+        parse_params(raw)
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [("", "the file is empty"), ("seed: [1,\n", "not valid YAML at line"), ("- 1\n- 2\n", "expected a mapping")],
+    ids=["empty", "broken-yaml", "list"],
+)
+def test_unparseable_files(tmp_path, text, message):
+    path = tmp_path / "params.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_params(path)
+
+
+def test_a_stage_reports_bad_params_in_one_line_without_traceback(tmp_path):
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump(with_change("target.sigmas", [0.0])))
+    out = tmp_path / "real.parquet"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "stages/sample.py"), "--params", str(params),
+         "--real", str(out), "--pretrain", str(tmp_path / "p.parquet")],
+        capture_output=True, text=True, env=run_env(),
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "error: target.sigmas: got [0.0]; allowed: a non-empty list of numbers > 0"
+    ]
+    assert not out.exists()

@@ -1,0 +1,61 @@
+"""Losses on fixed logits against values worked out by hand."""
+
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan1d import losses
+
+LN2 = math.log(2.0)
+
+
+def logits(*values: float) -> tf.Tensor:
+    return tf.constant(np.array(values, np.float32).reshape(-1, 1))
+
+
+def test_discriminator_loss_at_zero_logits_is_two_ln2():
+    # D = 1/2 everywhere: -log(1/2) - log(1 - 1/2) = 2 ln 2
+    assert losses.discriminator_loss(logits(0.0, 0.0), logits(0.0)).numpy() == pytest.approx(2 * LN2, rel=1e-6)
+
+
+def test_discriminator_loss_hand_values():
+    # real logit ln 3 -> D = 3/4, -log(3/4) = 0.287682; fake logit -ln 3 -> D = 1/4, -log(3/4) = 0.287682
+    value = losses.discriminator_loss(logits(math.log(3)), logits(-math.log(3))).numpy()
+    assert value == pytest.approx(2 * -math.log(0.75), rel=1e-6)
+
+
+def test_generator_losses_hand_values():
+    # fake logit ln 3: D = 3/4; non-saturating -log(3/4) = 0.287682, minimax log(1 - 3/4) = -1.386294
+    fake = logits(math.log(3))
+    assert losses.generator_loss_non_saturating(fake).numpy() == pytest.approx(-math.log(0.75), rel=1e-6)
+    assert losses.generator_loss_minimax(fake).numpy() == pytest.approx(math.log(0.25), rel=1e-6)
+
+
+def test_losses_average_over_the_batch():
+    # logits 0 and ln 3: non-saturating mean of ln 2 and -log(3/4)
+    value = losses.generator_loss_non_saturating(logits(0.0, math.log(3))).numpy()
+    assert value == pytest.approx((LN2 - math.log(0.75)) / 2, rel=1e-6)
+
+
+def test_saturated_logits_stay_finite():
+    # the seed computed log(sigmoid(l)) and got -inf/NaN here; from logits it is exact
+    real, fake = logits(-200.0), logits(200.0)
+    d = losses.discriminator_loss(real, fake).numpy()
+    g = losses.generator_loss_non_saturating(fake * -1).numpy()
+    assert np.isfinite(d) and d == pytest.approx(400.0, rel=1e-6)
+    assert np.isfinite(g) and g == pytest.approx(200.0, rel=1e-6)
+
+
+def test_replica_axis_gives_one_loss_per_replica():
+    fake = tf.constant([[[0.0], [0.0]], [[math.log(3)], [math.log(3)]]])  # (R=2, B=2, 1)
+    np.testing.assert_allclose(
+        losses.generator_loss_non_saturating(fake).numpy(), [LN2, -math.log(0.75)], rtol=1e-6
+    )
+
+
+def test_pretrain_loss_hand_value():
+    # sigmoid(0) = 0.5 against label 0.3: (0.2)^2 = 0.04
+    value = losses.pretrain_loss(logits(0.0), tf.constant([[0.3]])).numpy()
+    assert value == pytest.approx(0.04, rel=1e-5)

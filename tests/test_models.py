@@ -1,0 +1,76 @@
+"""The minibatch layer, the decision boundary and per-replica initialisation."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan1d.config import Model
+from gan1d.models import Discriminator, Generator, MinibatchDiscrimination, decision_boundary, initialize
+
+MB = Model(hidden=4, minibatch=True, minibatch_kernels=5, minibatch_dims=3, minibatch_init_stddev=0.02, init_stddev=1.0)
+PLAIN = Model(hidden=4, minibatch=False, minibatch_kernels=5, minibatch_dims=3, minibatch_init_stddev=0.02, init_stddev=1.0)
+
+
+def layer(replicas: int = 1) -> MinibatchDiscrimination:
+    mb = MinibatchDiscrimination(kernels=5, dims=3, replicas=replicas, init_stddev=0.02)
+    mb.build((replicas, 4, 8))
+    mb.kernel.assign(np.random.default_rng(0).normal(0, 1, mb.kernel.shape).astype(np.float32))
+    return mb
+
+
+def test_minibatch_shapes():
+    out = layer(2)(tf.random.stateless_normal((2, 6, 8), [1, 2]))
+    assert out.shape == (2, 6, 8 + 5)
+
+
+def test_minibatch_excludes_each_sample_from_its_own_features():
+    mb = layer()
+    same = tf.ones((1, 4, 8))  # four identical samples: each sees 3 others at distance 0
+    np.testing.assert_allclose(mb(same).numpy()[0, :, 8:], 3.0)
+    alone = tf.ones((1, 1, 8))  # a batch of one has nobody to compare with
+    np.testing.assert_allclose(mb(alone).numpy()[0, :, 8:], 0.0)
+
+
+def test_minibatch_features_match_a_hand_loop():
+    mb = layer()
+    h = tf.random.stateless_normal((1, 5, 8), [3, 4])
+    m = np.einsum("bi,io->bo", h.numpy()[0], mb.kernel.numpy()[0]).reshape(5, 5, 3)
+    expect = np.zeros((5, 5))
+    for i in range(5):
+        for j in range(5):
+            if i != j:
+                expect[i] += np.exp(-np.abs(m[i] - m[j]).sum(axis=-1))
+    np.testing.assert_allclose(mb(h).numpy()[0, :, 8:], expect, rtol=1e-5)
+
+
+@pytest.mark.parametrize("cfg", [PLAIN, MB], ids=["plain", "minibatch"])
+def test_decision_boundary_does_not_depend_on_how_the_grid_is_split(cfg):
+    d = Discriminator(cfg)
+    initialize(d, [7])
+    grid = tf.reshape(tf.linspace(-8.0, 8.0, 40), (1, 40, 1))
+    reference = tf.random.stateless_normal((1, 11, 1), [5, 6], mean=4.0, stddev=0.5)
+    whole = decision_boundary(d, grid, reference).numpy()
+    halves = np.concatenate(
+        [decision_boundary(d, grid[:, :20], reference).numpy(), decision_boundary(d, grid[:, 20:], reference).numpy()],
+        axis=1,
+    )
+    np.testing.assert_allclose(whole, halves, rtol=1e-6)
+    assert np.all((whole > 0) & (whole < 1))
+
+
+def test_each_replica_is_the_model_its_seed_alone_would_build():
+    pair, alone = Generator(PLAIN, replicas=2), Generator(PLAIN)
+    initialize(pair, [11, 12])
+    initialize(alone, [12])
+    for a, b in zip(pair.weights, alone.weights):
+        np.testing.assert_array_equal(a.numpy()[1], b.numpy()[0])
+    assert not np.array_equal(pair.g0.kernel.numpy()[0], pair.g0.kernel.numpy()[1])
+
+
+def test_generator_is_dense_softplus_dense():
+    g = Generator(PLAIN)
+    initialize(g, [3])
+    z = np.array([-1.0, 0.5, 2.0], np.float32)
+    k0, b0, k1, b1 = (w.numpy()[0] for w in g.weights)
+    expect = np.log1p(np.exp(z[:, None] @ k0 + b0)) @ k1 + b1
+    np.testing.assert_allclose(g(tf.constant(z[None, :, None])).numpy()[0], expect, rtol=1e-5)

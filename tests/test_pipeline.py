@@ -1,0 +1,101 @@
+"""The whole DVC pipeline, end to end, in a throwaway copy of the repository with tiny params."""
+
+import copy
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import imageio_ffmpeg
+import pytest
+import yaml
+
+from conftest import make_repo, run, tiny_raw
+from gan1d import frames
+
+OUTPUTS = [
+    "data/sample/real.parquet",
+    "data/sample/pretrain.parquet",
+    "data/pretrain/discriminator.weights.h5",
+    "data/pretrain/metrics.json",
+    "data/train/checkpoint/ckpt.index",
+    "data/train/frames.parquet",
+    "data/train/live/metrics.json",
+    "data/train/live/plots/metrics/loss_d.tsv",
+    "data/train/live/plots/metrics/loss_g.tsv",
+    "data/evaluate/metrics.json",
+    "data/evaluate/samples.parquet",
+    "data/render/training.mp4",
+    "data/render/final.png",
+]
+
+
+def md5s(repo: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(repo)): hashlib.md5(p.read_bytes()).hexdigest()
+        for p in sorted((repo / "data").rglob("*"))
+        if p.is_file() and p.name != ".gitignore"
+    }
+
+
+def ran(output: str) -> list[str]:
+    return re.findall(r"Running stage '(\w+)'", output)
+
+
+def set_params(repo: Path, raw: dict) -> None:
+    (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    path = make_repo(tmp_path_factory.mktemp("repo"), tiny_raw())
+    proc = run(["dvc", "repro"], path)
+    path.joinpath("first_run.log").write_text(proc.stdout)
+    return path
+
+
+def test_repro_builds_every_artifact(repo):
+    log = repo.joinpath("first_run.log").read_text()
+    assert ran(log) == ["sample", "pretrain", "train", "evaluate", "render"]
+    assert re.search(r"evaluate: W1 \d+\.\d{4}", log)
+    for rel in OUTPUTS:
+        assert (repo / rel).is_file(), rel
+
+    table = frames.read(repo / "data/train/frames.parquet")
+    assert len(table) == 30 // 10 and table.steps.tolist() == [10, 20, 30]
+    reader = imageio_ffmpeg.read_frames(str(repo / "data/render/training.mp4"))
+    meta = next(reader)
+    assert meta["codec"] == "h264"
+    assert sum(1 for _ in reader) == len(table)
+    assert (repo / "data/render/final.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    metrics = json.loads((repo / "data/evaluate/metrics.json").read_text())
+    assert {"w1", "ks", "js", "mean", "std", "std_ratio", "within_3sigma"} <= set(metrics)
+    assert "final_loss" in json.loads((repo / "data/pretrain/metrics.json").read_text())
+    losses = (repo / "data/train/live/plots/metrics/loss_d.tsv").read_text().splitlines()
+    assert losses[0] == "step\tloss_d" and len(losses) == 1 + 30
+
+
+def test_rerun_is_a_no_op_and_forced_rerun_is_byte_identical(repo):
+    before = md5s(repo)
+    assert ran(run(["dvc", "repro"], repo).stdout) == []
+    assert ran(run(["dvc", "repro", "-f"], repo).stdout) == ["sample", "pretrain", "train", "evaluate", "render"]
+    assert md5s(repo) == before
+
+
+def test_only_affected_stages_rerun(repo):
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-qm", "first run"], repo)
+    raw = tiny_raw()
+    raw["render"]["fps"] = 12
+    set_params(repo, raw)
+    assert ran(run(["dvc", "repro"], repo).stdout) == ["render"]
+
+    raw = copy.deepcopy(raw)
+    raw["train"]["steps"] = 40
+    set_params(repo, raw)
+    assert ran(run(["dvc", "repro"], repo).stdout) == ["train", "evaluate", "render"]
+    assert len(frames.read(repo / "data/train/frames.parquet")) == 4
+
+    diff = json.loads(run(["dvc", "metrics", "diff", "--json"], repo).stdout)
+    assert "data/evaluate/metrics.json" in diff and "w1" in diff["data/evaluate/metrics.json"]

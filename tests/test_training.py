@@ -1,0 +1,71 @@
+"""The compiled training loops: determinism, frames, per-replica independence, checkpoints."""
+
+import numpy as np
+import pytest
+
+from gan1d import data, training
+from gan1d.errors import ArtifactError, DivergenceError
+
+
+def run_train(params, seeds):
+    real = np.stack([data.draw_real(params, s) for s in seeds])
+    training.set_seed(seeds[0])
+    return training.train(params, real, seeds)
+
+
+def test_frame_steps():
+    np.testing.assert_array_equal(training.frame_steps(30, 10), [10, 20, 30])
+    np.testing.assert_array_equal(training.frame_steps(25, 10), [10, 20, 25])
+
+
+def test_training_is_deterministic_and_records_frames(tiny):
+    a, b = run_train(tiny, [5]), run_train(tiny, [5])
+    np.testing.assert_array_equal(a.losses, b.losses)
+    np.testing.assert_array_equal(a.generated, b.generated)
+    assert a.losses.shape == (30, 1, 2) and np.all(np.isfinite(a.losses))
+    assert a.boundary.shape == (3, 1, 50)
+    # each frame's generated density integrates to the share of samples inside the bins (<= 1)
+    width = 2 * tiny.noise.range / tiny.train.frame_bins
+    assert np.all(a.generated.sum(axis=-1) * width <= 1 + 1e-6)
+    assert int(a.step.numpy()) == 30
+
+
+def test_each_replica_equals_training_its_seed_alone(tiny):
+    together = run_train(tiny, [3, 4])
+    alone = run_train(tiny, [4])
+    np.testing.assert_array_equal(together.losses[:, 1], alone.losses[:, 0])
+    np.testing.assert_array_equal(together.generated[:, 1], alone.generated[:, 0])
+    assert not np.array_equal(together.losses[:, 0], together.losses[:, 1])
+
+
+def test_pretraining_lowers_its_loss(tiny):
+    x, pdf = data.draw_pretrain(tiny, 1)
+    result = training.pretrain(tiny, x[None], pdf[None], [1])
+    assert result.losses.shape == (20, 1)
+    assert result.losses[-5:].mean() < result.losses[:5].mean()
+
+
+def test_checkpoint_restores_the_generator(tiny, tmp_path):
+    trained = run_train(tiny, [2])
+    training.save_checkpoint(tmp_path / "ckpt", trained)
+    g = training.load_generator(tmp_path / "ckpt", tiny)
+    z = np.linspace(-8, 8, 9)
+    np.testing.assert_array_equal(training.generate(g, z), training.generate(trained.generator, z))
+
+
+def test_damaged_checkpoint_names_the_directory(tiny, tmp_path):
+    trained = run_train(tiny, [2])
+    training.save_checkpoint(tmp_path / "ckpt", trained)
+    data_file = next((tmp_path / "ckpt").glob("ckpt.data-*"))
+    data_file.write_bytes(data_file.read_bytes()[:10])
+    with pytest.raises(ArtifactError, match="ckpt"):
+        training.load_generator(tmp_path / "ckpt", tiny)
+    with pytest.raises(ArtifactError, match="no checkpoint there"):
+        training.load_generator(tmp_path / "nothing", tiny)
+
+
+def test_non_finite_losses_name_the_step():
+    losses = np.zeros((10, 1, 2))
+    losses[6, 0, 1] = np.nan
+    with pytest.raises(DivergenceError, match="at step 7"):
+        training.check_finite(losses, "the training loss")

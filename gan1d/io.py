@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+import h5py
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -89,3 +91,19 @@ def require_file(path: str | Path) -> Path:
     if not path.exists():
         raise ArtifactError(f"{path}: missing; {RESTORE_HINT}")
     return path
+
+
+def read_weights(path: str | Path, what: str = "weights") -> dict[str, list[np.ndarray]]:
+    """Read a Keras weights file (HDF5) into {layer name: [arrays in the layer's order]}."""
+    path = Path(path)
+    if not path.is_file():
+        raise ArtifactError(f"{path}: missing; {RESTORE_HINT}")
+    try:
+        with h5py.File(path, "r") as f:
+            return {
+                name: [np.asarray(group["vars"][str(i)]) for i in range(len(group["vars"]))]
+                for name, group in f.items()
+                if isinstance(group, h5py.Group) and "vars" in group and len(group["vars"])
+            }
+    except (OSError, KeyError, ValueError) as err:
+        raise ArtifactError(f"{path}: not a readable {what} file ({err}); {RESTORE_HINT}") from None

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-import h5py
 import keras
 import numpy as np
 import tensorflow as tf
@@ -18,7 +17,7 @@ import tensorflow as tf
 from gan1d.config import Model
 from gan1d.distributions import rng
 from gan1d.errors import ArtifactError
-from gan1d.io import RESTORE_HINT
+from gan1d.io import RESTORE_HINT, read_weights
 
 
 def _stacked_matmul(x: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
@@ -147,26 +146,22 @@ def initialize(model: keras.Model, seeds: Sequence[int]) -> None:
 def load_weights_by_name(model: keras.Model, path: str | Path) -> None:
     """Load a Keras weights file into ``model`` matching layers by name, not by position.
 
-    Any missing layer, shape mismatch or unreadable file raises :class:`ArtifactError` naming ``path``.
+    A missing layer or a shape mismatch raises :class:`ArtifactError` naming ``path``.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ArtifactError(f"{path}: missing; {RESTORE_HINT}")
-    try:
-        with h5py.File(path, "r") as f:
-            for layer in model.layers:
-                if layer.name not in f:
-                    raise ValueError(f"it has no layer named {layer.name!r} (holds: {', '.join(f.keys())})")
-                group = f[layer.name]["vars"]
-                for i, var in enumerate(layer.weights):
-                    value = np.asarray(group[str(i)])
-                    if tuple(value.shape) != tuple(var.shape):
-                        raise ValueError(
-                            f"layer {layer.name!r} weight {i} has shape {value.shape}, expected {tuple(var.shape)}"
-                        )
-                    var.assign(value)
-    except (OSError, KeyError, ValueError) as err:
-        raise ArtifactError(f"{path}: cannot load discriminator weights ({err}); {RESTORE_HINT}") from None
+    stored = read_weights(path, f"{model.name} weights")
+    for layer in model.layers:
+        values = stored.get(layer.name)
+        if values is None or len(values) != len(layer.weights):
+            raise ArtifactError(
+                f"{path}: has no weights for layer {layer.name!r} (holds: {', '.join(stored) or 'none'}); {RESTORE_HINT}"
+            )
+        for var, value in zip(layer.weights, values):
+            if tuple(value.shape) != tuple(var.shape):
+                raise ArtifactError(
+                    f"{path}: layer {layer.name!r} has shape {value.shape}, expected {tuple(var.shape)} "
+                    f"(saved with other model params?); {RESTORE_HINT}"
+                )
+            var.assign(value)
 
 
 def decision_boundary(d: Discriminator, grid: tf.Tensor, reference: tf.Tensor) -> tf.Tensor:

@@ -61,13 +61,57 @@ def _keys(seeds: tf.Tensor, stream: int, *counters: tf.Tensor) -> list[tf.Tensor
     return keys
 
 
-def _run_chunks(run: Callable[[tf.Tensor, tf.Tensor], None], steps: int, desc: str) -> None:
-    """Call the compiled ``run(start, stop)`` over [0, steps) with a progress bar on stderr."""
+def _compiled_run(
+    step: Callable[[tf.Tensor], tf.Tensor],
+    snapshot: Callable[[], Sequence[tf.Tensor]],
+    shapes: tuple[tuple[int, ...], Sequence[tuple[int, ...]]],
+    steps: int,
+    every: int,
+    desc: str,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Run ``step(s)`` for s in [0, steps) and ``snapshot()`` after every ``every`` steps and the last.
+
+    Steps run in chunks, each one call of an XLA-compiled program of nested while loops; the
+    per-step outputs and the snapshots are gathered in loop-carried TensorArrays (written in
+    place, unlike a variable scatter, which copies the whole buffer). ``shapes`` gives the shape of
+    a step output and of each snapshot tensor. Returns the stacked step outputs (steps, ...) and
+    each snapshot tensor stacked over snapshots (F, ...). A progress bar goes to stderr.
+    """
+    step_shape, snap_shapes = shapes
+    per_call = max(1, CHUNK // every)
+    chunk = per_call * every
+
+    @tf.function(jit_compile=True)
+    def run(start: tf.Tensor, stop: tf.Tensor):
+        out = tf.TensorArray(tf.float32, size=chunk, element_shape=step_shape)
+        snaps = [tf.TensorArray(tf.float32, size=per_call, element_shape=sh) for sh in snap_shapes]
+
+        def segment(k, s, out, *snaps):
+            end = tf.minimum(s + every, stop)
+
+            def one(s, out):
+                return s + 1, out.write(s - start, step(s))
+
+            s, out = tf.while_loop(lambda s, out: s < end, one, [s, out])
+            snaps = [ta.write(k, v) for ta, v in zip(snaps, snapshot())]
+            return (k + 1, s, out, *snaps)
+
+        k, _, out, *snaps = tf.while_loop(
+            lambda k, s, *_: s < stop, segment, [tf.constant(0), start, out, *snaps], maximum_iterations=per_call
+        )
+        return out.stack(), [ta.stack() for ta in snaps], k
+
+    outs: list[np.ndarray] = []
+    gathered: list[list[np.ndarray]] = [[] for _ in snap_shapes]
     with tqdm(total=steps, desc=desc, unit="step", leave=False, disable=None) as bar:
-        for start in range(0, steps, CHUNK):
-            stop = min(start + CHUNK, steps)
-            run(tf.constant(start, tf.int32), tf.constant(stop, tf.int32))
+        for start in range(0, steps, chunk):
+            stop = min(start + chunk, steps)
+            out, snaps, k = run(tf.constant(start, tf.int32), tf.constant(stop, tf.int32))
+            outs.append(out.numpy()[: stop - start])
+            for dest, snap in zip(gathered, snaps):
+                dest.append(snap.numpy()[: int(k)])
             bar.update(stop - start)
+    return np.concatenate(outs), [np.concatenate(g) for g in gathered]
 
 
 def _apply(tape: tf.GradientTape, total: tf.Tensor, opt: keras.optimizers.Optimizer, model: keras.Model) -> None:
@@ -77,11 +121,6 @@ def _apply(tape: tf.GradientTape, total: tf.Tensor, opt: keras.optimizers.Optimi
     """
     variables = model.trainable_variables
     opt.apply_gradients(zip(tape.gradient(total, variables), variables))
-
-
-def _put(buffer: tf.Variable, index: tf.Tensor, value: tf.Tensor) -> None:
-    """buffer[index] = value, in a form XLA compiles with a traced index (a scatter, not a slice)."""
-    buffer.scatter_nd_update(tf.reshape(index, (1, 1)), value[None])
 
 
 @dataclass
@@ -102,24 +141,19 @@ def pretrain(params: Params, inputs: np.ndarray, labels: np.ndarray, seeds: Sequ
     opt.build(d.trainable_variables)
     x_all = tf.constant(inputs[..., None], tf.float32)
     y_all = tf.constant(labels[..., None], tf.float32)
-    record = tf.Variable(tf.zeros((cfg.steps, len(seeds))))
+    replicas = len(seeds)
 
-    @tf.function(jit_compile=True)
-    def run(start: tf.Tensor, stop: tf.Tensor) -> None:
-        def body(s: tf.Tensor) -> tf.Tensor:
-            x = tf.slice(x_all, [0, s * cfg.batch, 0], [len(seeds), cfg.batch, 1])
-            y = tf.slice(y_all, [0, s * cfg.batch, 0], [len(seeds), cfg.batch, 1])
-            with tf.GradientTape() as tape:
-                loss = losses.pretrain_loss(d(x), y)
-                total = tf.reduce_sum(loss)
-            _apply(tape, total, opt, d)
-            _put(record, s, loss)
-            return s + 1
+    def step(s: tf.Tensor) -> tf.Tensor:
+        x = tf.slice(x_all, [0, s * cfg.batch, 0], [replicas, cfg.batch, 1])
+        y = tf.slice(y_all, [0, s * cfg.batch, 0], [replicas, cfg.batch, 1])
+        with tf.GradientTape() as tape:
+            loss = losses.pretrain_loss(d(x), y)
+            total = tf.reduce_sum(loss)
+        _apply(tape, total, opt, d)
+        return loss
 
-        tf.while_loop(lambda s: s < stop, body, [start])
-
-    _run_chunks(run, cfg.steps, "pretrain")
-    return Pretrained(d, record.numpy())
+    record, _ = _compiled_run(step, lambda: (), ((replicas,), ()), cfg.steps, CHUNK, "pretrain")
+    return Pretrained(d, record)
 
 
 @dataclass
@@ -186,11 +220,6 @@ def train(params: Params, real: np.ndarray, seeds: Sequence[int], discriminator:
     edges = histogram_edges(p.noise, t.frame_bins)
     steps_at = frame_steps(t.steps, t.log_every)
 
-    step = tf.Variable(0, dtype=tf.int64, name="step")
-    record = tf.Variable(tf.zeros((t.steps, replicas, 2)))
-    boundary = tf.Variable(tf.zeros((len(steps_at), replicas, t.frame_grid)))
-    generated = tf.Variable(tf.zeros((len(steps_at), replicas, t.frame_bins)))
-
     def noise(stream: int, *counters: tf.Tensor) -> tf.Tensor:
         jitter = [tf.random.stateless_uniform((t.batch,), k) for k in _keys(seed_t, stream, *counters)]
         return spaced + tf.stack(jitter)[..., None] * p.noise.jitter
@@ -199,38 +228,27 @@ def train(params: Params, real: np.ndarray, seeds: Sequence[int], discriminator:
         idx = [tf.random.stateless_uniform((t.batch,), k, 0, n_real, tf.int32) for k in _keys(seed_t, _REAL, *counters)]
         return tf.gather(real_t, tf.stack(idx), batch_dims=1)[..., None]
 
-    def record_frame(s: tf.Tensor) -> tf.Tensor:
-        f = s // t.log_every
-        _put(boundary, f, decision_boundary(d, grid_t, reference))
-        _put(generated, f, _histogram(g(frame_noise)[..., 0], edges))
-        return s
-
-    @tf.function(jit_compile=True)
-    def run(start: tf.Tensor, stop: tf.Tensor) -> None:
-        def body(s: tf.Tensor) -> tf.Tensor:
-            for j in range(t.d_steps):
-                x, z = real_batch(s, tf.constant(j)), noise(_D_NOISE, s, tf.constant(j))
-                with tf.GradientTape() as tape:
-                    d_loss = losses.discriminator_loss(d(x), d(g(z)))
-                    total = tf.reduce_sum(d_loss)
-                _apply(tape, total, d_opt, d)
-            z = noise(_G_NOISE, s)
+    def step(s: tf.Tensor) -> tf.Tensor:
+        for j in range(t.d_steps):
+            x, z = real_batch(s, tf.constant(j)), noise(_D_NOISE, s, tf.constant(j))
             with tf.GradientTape() as tape:
-                g_loss = g_loss_fn(d(g(z)))
-                total = tf.reduce_sum(g_loss)
-            _apply(tape, total, g_opt, g)
-            _put(record, s, tf.stack([d_loss, g_loss], axis=-1))
-            done = s + 1
-            tf.cond((done % t.log_every == 0) | (done == t.steps), lambda: record_frame(s), lambda: s)
-            step.assign(tf.cast(done, tf.int64))
-            return done
+                d_loss = losses.discriminator_loss(d(x), d(g(z)))
+                total = tf.reduce_sum(d_loss)
+            _apply(tape, total, d_opt, d)
+        z = noise(_G_NOISE, s)
+        with tf.GradientTape() as tape:
+            g_loss = g_loss_fn(d(g(z)))
+            total = tf.reduce_sum(g_loss)
+        _apply(tape, total, g_opt, g)
+        return tf.stack([d_loss, g_loss], axis=-1)
 
-        tf.while_loop(lambda s: s < stop, body, [start])
+    def snapshot() -> tuple[tf.Tensor, tf.Tensor]:
+        return decision_boundary(d, grid_t, reference), _histogram(g(frame_noise)[..., 0], edges)
 
-    _run_chunks(run, t.steps, "train")
-    return Trained(
-        g, d, d_opt, g_opt, step, record.numpy(), steps_at, grid, boundary.numpy(), generated.numpy()
-    )
+    shapes = ((replicas, 2), [(replicas, t.frame_grid), (replicas, t.frame_bins)])
+    record, (boundary, generated) = _compiled_run(step, snapshot, shapes, t.steps, t.log_every, "train")
+    step_var = tf.Variable(t.steps, dtype=tf.int64, name="step")
+    return Trained(g, d, d_opt, g_opt, step_var, record, steps_at, grid, boundary, generated)
 
 
 def check_finite(values: np.ndarray, what: str) -> None:
@@ -255,6 +273,12 @@ def save_checkpoint(path: str | Path, trained: Trained) -> None:
     )
     with atomic_path(path) as tmp:
         ckpt.write(str(tmp / "ckpt"))
+
+
+def save_weights(path: str | Path, model: keras.Model) -> None:
+    """A Keras weights file (HDF5, one group per layer name), written atomically; no timestamps inside."""
+    with atomic_path(path) as tmp:
+        model.save_weights(str(tmp))
 
 
 def load_generator(path: str | Path, params: Params) -> Generator:

@@ -1,4 +1,4 @@
-"""Stage `evaluate`: push a stratified noise grid through the trained generator and score it."""
+"""Stage `evaluate`: push a stratified noise grid through the trained generator and score it (NumPy, no TensorFlow)."""
 
 import argparse
 
@@ -7,24 +7,21 @@ import pyarrow as pa
 from gan1d.config import load_params
 from gan1d.distributions import Mixture, histogram_edges, noise_grid
 from gan1d.errors import run_main
-from gan1d.io import require_file, write_json, write_table
+from gan1d.inference import generate, load_generator
+from gan1d.io import write_json, write_table
 from gan1d.metrics import summarize
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--params", default="params.yaml")
-    ap.add_argument("--checkpoint", required=True, help="input: checkpoint directory")
+    ap.add_argument("--generator", required=True, help="input: trained generator weights (.weights.h5)")
     ap.add_argument("--metrics", required=True, help="output: metrics (JSON)")
     ap.add_argument("--samples", required=True, help="output: generated samples (Parquet)")
     args = ap.parse_args()
     params = load_params(args.params)
-    require_file(args.checkpoint)
-
-    from gan1d import training
-
-    g = training.load_generator(args.checkpoint, params)
-    samples = training.generate(g, noise_grid(params.noise, params.evaluate.n_points))
+    weights = load_generator(args.generator)
+    samples = generate(weights, noise_grid(params.noise, params.evaluate.n_points))
     metrics = summarize(samples, Mixture.from_config(params.target), histogram_edges(params.noise, params.evaluate.bins))
     write_table(args.samples, pa.table({"value": pa.array(samples, pa.float64())}))
     write_json(args.metrics, metrics)

@@ -5,7 +5,7 @@ import argparse
 from gan1d import data
 from gan1d.config import load_params
 from gan1d.errors import run_main
-from gan1d.io import atomic_path, write_json
+from gan1d.io import write_json
 
 
 def main() -> None:
@@ -23,8 +23,7 @@ def main() -> None:
     training.set_seed(params.seed)
     result = training.pretrain(params, x[None], pdf[None], [params.seed])
     training.check_finite(result.losses, "the pretraining loss")
-    with atomic_path(args.weights) as tmp:
-        result.discriminator.save_weights(str(tmp))
+    training.save_weights(args.weights, result.discriminator)
     final = float(result.losses[-1, 0])
     write_json(args.metrics, {"final_loss": round(final, 8)})
     print(f"pretrain: {params.pretrain.steps} steps, final loss {final:.6f}")

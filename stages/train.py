@@ -13,6 +13,7 @@ def main() -> None:
     ap.add_argument("--real", required=True, help="input: real samples (Parquet)")
     ap.add_argument("--pretrained", required=True, help="input: pretrained discriminator weights")
     ap.add_argument("--checkpoint", required=True, help="output: checkpoint directory")
+    ap.add_argument("--generator", required=True, help="output: generator weights (.weights.h5)")
     ap.add_argument("--frames", required=True, help="output: frames (Parquet)")
     ap.add_argument("--live", required=True, help="output: dvclive directory (per-step losses)")
     args = ap.parse_args()
@@ -30,6 +31,7 @@ def main() -> None:
     result = training.train(params, real[None], [params.seed], d)
     training.check_finite(result.losses, "the training loss")
     training.save_checkpoint(args.checkpoint, result)
+    training.save_weights(args.generator, result.generator)
     training.write_frames(args.frames, result, real, params)
     training.write_losses(args.live, result.losses[:, 0])
     loss_d, loss_g = result.losses[-1, 0]

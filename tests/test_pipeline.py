@@ -19,6 +19,7 @@ OUTPUTS = [
     "data/pretrain/discriminator.weights.h5",
     "data/pretrain/metrics.json",
     "data/train/checkpoint/ckpt.index",
+    "data/train/generator.weights.h5",
     "data/train/frames.parquet",
     "data/train/live/metrics.json",
     "data/train/live/plots/metrics/loss_d.tsv",
@@ -99,3 +100,16 @@ def test_only_affected_stages_rerun(repo):
 
     diff = json.loads(run(["dvc", "metrics", "diff", "--json"], repo).stdout)
     assert "data/evaluate/metrics.json" in diff and "w1" in diff["data/evaluate/metrics.json"]
+
+
+NO_TF = "import runpy, sys; sys.modules['tensorflow'] = None; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+
+
+@pytest.mark.parametrize("stage", ["sample", "evaluate", "render"])
+def test_stages_that_do_not_train_never_import_tensorflow(repo, stage):
+    import sys
+
+    cmd = yaml.safe_load((repo / "dvc.yaml").read_text())["stages"][stage]["cmd"].split()
+    assert cmd[0] == "python"
+    proc = run([sys.executable, "-c", NO_TF, *cmd[1:]], repo)
+    assert proc.stdout.startswith(f"{stage}:")

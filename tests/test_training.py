@@ -69,3 +69,29 @@ def test_non_finite_losses_name_the_step():
     losses[6, 0, 1] = np.nan
     with pytest.raises(DivergenceError, match="at step 7"):
         training.check_finite(losses, "the training loss")
+
+
+def test_numpy_generator_matches_tensorflow(tiny, tmp_path):
+    from gan1d import inference
+
+    trained = run_train(tiny, [2])
+    training.save_weights(tmp_path / "g.weights.h5", trained.generator)
+    z = np.linspace(-8, 8, 101)
+    np.testing.assert_allclose(
+        inference.generate(inference.load_generator(tmp_path / "g.weights.h5"), z),
+        training.generate(trained.generator, z),
+        rtol=1e-5, atol=1e-5,
+    )
+
+
+def test_foreign_weights_file_names_the_file(tiny, tmp_path):
+    from gan1d import inference
+    from gan1d.models import Discriminator, load_weights_by_name
+
+    trained = run_train(tiny, [2])
+    training.save_weights(tmp_path / "g.weights.h5", trained.generator)
+    with pytest.raises(ArtifactError, match="g.weights.h5: has no weights for layer 'd0'"):
+        load_weights_by_name(Discriminator(tiny.model), tmp_path / "g.weights.h5")
+    (tmp_path / "bad.weights.h5").write_bytes(b"garbage")
+    with pytest.raises(ArtifactError, match="bad.weights.h5: not a readable generator weights file"):
+        inference.load_generator(tmp_path / "bad.weights.h5")

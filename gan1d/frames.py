@@ -54,13 +54,22 @@ def write(path: str | Path, f: Frames) -> None:
     write_table(path, to_table(f))
 
 
+def _curve_names(column: pa.ChunkedArray) -> np.ndarray:
+    """The curve column as a NumPy array of names, decoded through its dictionary (fast)."""
+    arr = column.combine_chunks()
+    if not pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_encode()
+    names = np.asarray(arr.dictionary.to_pylist(), dtype=object)
+    return names[arr.indices.to_numpy(zero_copy_only=False)]
+
+
 def read(path: str | Path) -> Frames:
     """Read and check a frames file; a malformed one raises :class:`ArtifactError` naming it."""
     t = read_table(path, COLUMNS)
     try:
         frame = t["frame"].to_numpy()
         step = t["step"].to_numpy()
-        curve = np.asarray(t["curve"].cast(pa.string()).to_pylist())
+        curve = _curve_names(t["curve"])
         x = t["x"].to_numpy()
         y = t["y"].to_numpy()
         n = int(frame.max()) + 1

@@ -90,7 +90,7 @@ def render_video(frames: Frames, cfg: Render, path: str | Path) -> int:
     width, height = plot.canvas.get_width_height()
     with atomic_path(path) as tmp:
         writer = imageio_ffmpeg.write_frames(
-            str(tmp), (width, height), fps=cfg.fps, codec="libx264", macro_block_size=2,
+            str(tmp), (width, height), pix_fmt_in="rgba", fps=cfg.fps, codec="libx264", macro_block_size=2,
             ffmpeg_log_level="error", output_params=FFMPEG_OUTPUT,
         )
         writer.send(None)
@@ -100,7 +100,7 @@ def render_video(frames: Frames, cfg: Render, path: str | Path) -> int:
                 plot.show(frames, i)
                 for artist in plot.artists:
                     plot.fig.draw_artist(artist)
-                writer.send(np.asarray(plot.canvas.buffer_rgba())[:, :, :3].tobytes())
+                writer.send(plot.canvas.buffer_rgba())  # the canvas's own RGBA buffer: no copy
         finally:
             writer.close()
     return len(frames)

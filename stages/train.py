@@ -29,6 +29,7 @@ def main() -> None:
         d = Discriminator(params.model)
         load_weights_by_name(d, args.pretrained)
     result = training.train(params, real[None], [params.seed], d)
+    training.release_memory()
     training.check_finite(result.losses, "the training loss")
     training.save_checkpoint(args.checkpoint, result)
     training.save_weights(args.generator, result.generator)

@@ -84,17 +84,25 @@ class Model:
     minibatch_dims: int = _f(at_least(1))
     minibatch_init_stddev: float = _f(positive())
     init_stddev: float = _f(positive())
+    bias_stddev: float = _f(at_least(0.0))  # biases ~ N(0, bias_stddev); 0 = zeros (the seed's init)
+    scale_inputs: bool = _f()  # divide G's and D's inputs by noise.range, so both see O(1) values
 
 
 @dataclass(frozen=True)
 class Optimizer:
-    """SGD or Adam with an optional staircase exponential decay of the learning rate."""
+    """SGD or Adam, with a constant, staircase-exponential or cosine learning rate.
+
+    ``exponential``: lr * decay_rate ** floor(step / decay_steps). ``cosine``: from lr down to 0
+    over the stage's steps. ``beta1``/``beta2`` are Adam's.
+    """
 
     name: str = _f(one_of("sgd", "adam"))
     learning_rate: float = _f(positive())
+    schedule: str = _f(one_of("constant", "exponential", "cosine"))
     decay_rate: float = _f(between(0.0, 1.0))
     decay_steps: int = _f(at_least(1))
     beta1: float = _f(below_one())
+    beta2: float = _f(below_one())
 
 
 @dataclass(frozen=True)
@@ -113,14 +121,27 @@ class Train:
     steps: int = _f(at_least(1))
     batch: int = _f(at_least(1))
     d_steps: int = _f(at_least(1))
-    loss: str = _f(one_of("minimax", "non_saturating"))
+    loss: str = _f(one_of("minimax", "non_saturating", "least_squares", "wasserstein"))
+    penalty: str = _f(one_of("none", "r1"))
+    r1_gamma: float = _f(at_least(0.0))
+    gp_weight: float = _f(at_least(0.0))
+    ema: float = _f(below_one())
     use_pretrained: bool = _f()
     log_every: int = _f(at_least(1))
+    loss_every: int = _f(at_least(1))
     frame_grid: int = _f(at_least(2))
     frame_bins: int = _f(at_least(2))
     frame_samples: int = _f(at_least(10))
     d_optimizer: Optimizer = _f()
     g_optimizer: Optimizer = _f()
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """Train the current recipe on seeds first_seed, ..., first_seed + count - 1, side by side."""
+
+    first_seed: int = _f(between(0, 2**31 - 1))
+    count: int = _f(between(1, 1000))
 
 
 @dataclass(frozen=True)
@@ -149,7 +170,32 @@ class Params:
     pretrain: Pretrain = _f()
     train: Train = _f()
     evaluate: Evaluate = _f()
+    robustness: Robustness = _f()
     render: Render = _f()
+
+    @property
+    def scaling(self) -> "Scaling":
+        """The fixed affine maps around G and D (identity unless model.scale_inputs)."""
+        if not self.model.scale_inputs:
+            return Scaling(1.0, 0.0, 1.0)
+        w = [x / sum(self.target.weights) for x in self.target.weights]
+        mean = sum(wi * m for wi, m in zip(w, self.target.means))
+        var = sum(wi * (s**2 + m**2) for wi, m, s in zip(w, self.target.means, self.target.sigmas)) - mean**2
+        return Scaling(1.0 / self.noise.range, mean, math.sqrt(var))
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """G(z) = center + spread * net(z * noise); D(x) = net((x - center) / spread).
+
+    With ``model.scale_inputs`` both networks work in standardised units: G's input lies in
+    [-1, 1] and D sees the target with mean 0 and std 1, so a freshly initialised G already
+    lands where D has gradient. A fixed reparametrisation: the function class is unchanged.
+    """
+
+    noise: float
+    center: float
+    spread: float
 
 
 def _convert(value: Any, kind: Any, key: str) -> Any:
@@ -221,6 +267,14 @@ def _cross_checks(p: Params) -> None:
     if p.pretrain.low >= p.pretrain.high:
         raise ConfigError(
             f"pretrain.low: got {p.pretrain.low}; allowed: a number below pretrain.high ({p.pretrain.high})"
+        )
+    if p.train.loss_every > p.train.steps:
+        raise ConfigError(
+            f"train.loss_every: got {p.train.loss_every}; allowed: at most train.steps ({p.train.steps})"
+        )
+    if p.robustness.first_seed + p.robustness.count > 2**31:
+        raise ConfigError(
+            f"robustness.count: got {p.robustness.count}; allowed: seeds that stay below 2**31"
         )
     if p.train.log_every > p.train.steps:
         raise ConfigError(

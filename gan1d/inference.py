@@ -6,8 +6,15 @@ from pathlib import Path
 
 import numpy as np
 
+from gan1d.config import Scaling
 from gan1d.errors import ArtifactError
 from gan1d.io import RESTORE_HINT, read_weights
+
+
+def replica_weights(k0: np.ndarray, b0: np.ndarray, k1: np.ndarray, b1: np.ndarray, replica: int) -> dict[str, np.ndarray]:
+    """One replica's generator weights as float64, from stacked (R, ...) arrays."""
+    weights = {"g0_kernel": k0, "g0_bias": b0, "g1_kernel": k1, "g1_bias": b1}
+    return {name: np.asarray(w[replica], np.float64) for name, w in weights.items()}
 
 
 def load_generator(path: str | Path, replica: int = 0) -> dict[str, np.ndarray]:
@@ -15,13 +22,12 @@ def load_generator(path: str | Path, replica: int = 0) -> dict[str, np.ndarray]:
     stored = read_weights(path, "generator weights")
     try:
         (k0, b0), (k1, b1) = stored["g0"], stored["g1"]
-        weights = {"g0_kernel": k0, "g0_bias": b0, "g1_kernel": k1, "g1_bias": b1}
-        return {name: np.asarray(w[replica], np.float64) for name, w in weights.items()}
+        return replica_weights(k0, b0, k1, b1, replica)
     except (KeyError, ValueError, IndexError) as err:
         raise ArtifactError(f"{path}: not a generator weights file ({err}); {RESTORE_HINT}") from None
 
 
-def generate(weights: dict[str, np.ndarray], z: np.ndarray) -> np.ndarray:
-    """G(z) = softplus(z W0 + b0) W1 + b1 for a 1-D array of noise."""
-    h = np.logaddexp(0.0, z[:, None] @ weights["g0_kernel"] + weights["g0_bias"])
-    return (h @ weights["g1_kernel"] + weights["g1_bias"])[:, 0]
+def generate(weights: dict[str, np.ndarray], z: np.ndarray, scaling: Scaling = Scaling(1.0, 0.0, 1.0)) -> np.ndarray:
+    """G(z) = center + spread * (softplus(z * noise W0 + b0) W1 + b1) for a 1-D array of noise."""
+    h = np.logaddexp(0.0, (z * scaling.noise)[:, None] @ weights["g0_kernel"] + weights["g0_bias"])
+    return scaling.center + scaling.spread * (h @ weights["g1_kernel"] + weights["g1_bias"])[:, 0]

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan1d.config import Model
+from gan1d.config import Model, Scaling
 from gan1d.distributions import rng
 from gan1d.errors import ArtifactError
 from gan1d.io import RESTORE_HINT, read_weights
@@ -28,6 +28,9 @@ def _stacked_matmul(x: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
     trained alone. An explicit sum over the tiny ``in`` axis is the same for every R.
     """
     return tf.reduce_sum(x[..., :, None] * kernel[:, None], axis=-2)
+
+
+IDENTITY = Scaling(1.0, 0.0, 1.0)
 
 
 class StackedDense(keras.layers.Layer):
@@ -79,16 +82,18 @@ class MinibatchDiscrimination(keras.layers.Layer):
 
 
 class Generator(keras.Model):
-    """G(z) = Dense(1)(softplus(Dense(hidden)(z)))."""
+    """G(z) = center + spread * Dense(1)(softplus(Dense(hidden)(z * noise))), see :class:`Scaling`."""
 
-    def __init__(self, cfg: Model, replicas: int = 1):
-        super().__init__(name="generator")
+    def __init__(self, cfg: Model, replicas: int = 1, scaling: Scaling = IDENTITY, name: str = "generator"):
+        super().__init__(name=name)
+        self.scaling = scaling
         self.g0 = StackedDense(cfg.hidden, replicas, cfg.init_stddev, name="g0")
         self.g1 = StackedDense(1, replicas, cfg.init_stddev, name="g1")
         self(tf.zeros((replicas, 2, 1)))
 
     def call(self, z: tf.Tensor) -> tf.Tensor:
-        return self.g1(tf.nn.softplus(self.g0(z)))
+        s = self.scaling
+        return s.center + s.spread * self.g1(tf.nn.softplus(self.g0(z * s.noise)))
 
 
 class Discriminator(keras.Model):
@@ -98,8 +103,9 @@ class Discriminator(keras.Model):
     batch it is scored with: ``reference`` fixes that batch (see :func:`decision_boundary`).
     """
 
-    def __init__(self, cfg: Model, replicas: int = 1):
+    def __init__(self, cfg: Model, replicas: int = 1, scaling: Scaling = IDENTITY):
         super().__init__(name="discriminator")
+        self.scaling = scaling
         width = 2 * cfg.hidden
         self.d0 = StackedDense(width, replicas, cfg.init_stddev, name="d0")
         self.d1 = StackedDense(width, replicas, cfg.init_stddev, name="d1")
@@ -114,6 +120,7 @@ class Discriminator(keras.Model):
         self(tf.zeros((replicas, 2, 1)))
 
     def _features(self, x: tf.Tensor) -> tf.Tensor:
+        x = (x - self.scaling.center) / self.scaling.spread
         return tf.tanh(self.d1(tf.tanh(self.d0(x))))
 
     def call(self, x: tf.Tensor, reference: tf.Tensor | None = None) -> tf.Tensor:
@@ -125,19 +132,17 @@ class Discriminator(keras.Model):
         return self.d3(h)
 
 
-def initialize(model: keras.Model, seeds: Sequence[int]) -> None:
-    """Draw every kernel from N(0, layer.init_stddev) and zero every bias, replica r from ``seeds[r]``.
+def initialize(model: keras.Model, seeds: Sequence[int], bias_stddev: float = 0.0) -> None:
+    """Draw kernels from N(0, layer.init_stddev) and biases from N(0, bias_stddev), replica r from ``seeds[r]``.
 
     Each replica's values come from its own NumPy stream, so replica r is the same model that a
     run with seed ``seeds[r]`` alone would build.
     """
     for layer in model.layers:
         for var in layer.weights:
-            if var.name == "bias":
-                var.assign(np.zeros(var.shape, np.float32))
-                continue
+            stddev = bias_stddev if var.name == "bias" else layer.init_stddev
             per_replica = [
-                rng(seed, f"init/{model.name}/{layer.name}").normal(0.0, layer.init_stddev, var.shape[1:])
+                rng(seed, f"init/{model.name}/{layer.name}/{var.name}").normal(0.0, stddev, var.shape[1:])
                 for seed in seeds
             ]
             var.assign(np.stack(per_replica).astype(np.float32))

@@ -25,6 +25,7 @@ from gan1d import frames, losses
 from gan1d.config import Optimizer, Params
 from gan1d.distributions import density, histogram_edges, noise_grid
 from gan1d.errors import ArtifactError, DivergenceError
+from gan1d.inference import replica_weights
 from gan1d.io import RESTORE_HINT, atomic_path
 from gan1d.models import Discriminator, Generator, decision_boundary, initialize
 
@@ -33,7 +34,7 @@ ChunkHook = Callable[[int, float], None]
 CHUNK = 2000  # steps per compiled call: big enough to hide dispatch, small enough for a live progress bar
 
 # Stateless RNG streams (the second half of every seed pair).
-_REAL, _D_NOISE, _G_NOISE = 1, 2, 3
+_REAL, _D_NOISE, _G_NOISE, _MIX = 1, 2, 3, 4
 
 
 def set_seed(seed: int) -> None:
@@ -44,25 +45,34 @@ def set_seed(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def make_optimizer(cfg: Optimizer) -> keras.optimizers.Optimizer:
-    """SGD or Adam with learning rate lr * decay_rate ** floor(step / decay_steps)."""
-    schedule = keras.optimizers.schedules.ExponentialDecay(
-        cfg.learning_rate, cfg.decay_steps, cfg.decay_rate, staircase=True
-    )
+def make_optimizer(cfg: Optimizer, steps: int) -> keras.optimizers.Optimizer:
+    """SGD or Adam with the schedule ``cfg`` names; a cosine schedule reaches 0 after ``steps``."""
+    schedule: float | keras.optimizers.schedules.LearningRateSchedule = cfg.learning_rate
+    if cfg.schedule == "exponential":
+        schedule = keras.optimizers.schedules.ExponentialDecay(
+            cfg.learning_rate, cfg.decay_steps, cfg.decay_rate, staircase=True
+        )
+    elif cfg.schedule == "cosine":
+        schedule = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, steps)
     if cfg.name == "sgd":
         return keras.optimizers.SGD(schedule)
-    return keras.optimizers.Adam(schedule, beta_1=cfg.beta1)
+    return keras.optimizers.Adam(schedule, beta_1=cfg.beta1, beta_2=cfg.beta2)
 
 
-def _keys(seeds: tf.Tensor, stream: int, *counters: tf.Tensor) -> list[tf.Tensor]:
-    """One stateless seed pair per replica for (stream, counters...)."""
-    keys = []
-    for r in range(seeds.shape[0]):
-        key = tf.stack([seeds[r], tf.constant(stream, tf.int32)])
+def _per_replica(seeds: tf.Tensor, stream: int, counters: Sequence[tf.Tensor], draw: Callable[[tf.Tensor], tf.Tensor]) -> tf.Tensor:
+    """Stack ``draw(key)`` over replicas, each key a stateless seed pair for (seed, stream, counters).
+
+    A loop over the seeds inside the program (``map_fn``), not a Python loop: the compiled program
+    stays the same size for any number of replicas, and replica r draws what it would alone.
+    """
+
+    def one(seed: tf.Tensor) -> tf.Tensor:
+        key = tf.stack([seed, tf.constant(stream, tf.int32)])
         for c in counters:
             key = tf.random.experimental.stateless_fold_in(key, c)
-        keys.append(key)
-    return keys
+        return draw(key)
+
+    return tf.map_fn(one, seeds, fn_output_signature=tf.TensorSpec(None, tf.float32), parallel_iterations=1)
 
 
 def _compiled_run(
@@ -147,9 +157,9 @@ def pretrain(
     ``inputs`` and ``labels`` are (R, steps * batch): replica r consumes its rows in order.
     """
     cfg = params.pretrain
-    d = Discriminator(params.model, len(seeds))
-    initialize(d, seeds)
-    opt = make_optimizer(cfg.optimizer)
+    d = Discriminator(params.model, len(seeds), params.scaling)
+    initialize(d, seeds, params.model.bias_stddev)
+    opt = make_optimizer(cfg.optimizer, cfg.steps)
     opt.build(d.trainable_variables)
     x_all = tf.constant(inputs[..., None], tf.float32)
     y_all = tf.constant(labels[..., None], tf.float32)
@@ -171,6 +181,7 @@ def pretrain(
 @dataclass
 class Trained:
     generator: Generator
+    ema_generator: Generator  # the exponential moving average of G's weights: what is evaluated
     discriminator: Discriminator
     d_optimizer: keras.optimizers.Optimizer
     g_optimizer: keras.optimizers.Optimizer
@@ -179,7 +190,7 @@ class Trained:
     frame_steps: np.ndarray  # (F,)
     frame_grid: np.ndarray  # (G,)
     boundary: np.ndarray  # (F, R, G)
-    generated: np.ndarray  # (F, R, K) densities on histogram_edges(noise, frame_bins)
+    generated: np.ndarray  # (F, R, K) densities on histogram_edges(noise, frame_bins), of the EMA generator
 
 
 def frame_steps(steps: int, log_every: int) -> np.ndarray:
@@ -200,30 +211,47 @@ def _histogram(values: tf.Tensor, edges: np.ndarray) -> tf.Tensor:
     return tf.reshape(counts[:-1], (replicas, bins)) / (n * width)
 
 
+def _input_gradient(d: Discriminator, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """D's output at ``x`` and dD/dx per sample (exact without minibatch discrimination, whose
+    cross-sample terms are included in the gradient of the batch sum)."""
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = d(x)
+        total = tf.reduce_sum(out)  # inside the tape, or the gradient is None
+    return out, tape.gradient(total, x)
+
+
 def train(
     params: Params,
     real: np.ndarray,
     seeds: Sequence[int],
     discriminator: Discriminator | None = None,
     on_chunk: ChunkHook | None = None,
+    record_frames: bool = True,
 ) -> Trained:
     """Adversarial training of R = len(seeds) independent GANs side by side.
 
     ``real`` is (R, n_real): replica r draws its real batches from row r. ``discriminator``
-    (pretrained) replaces the freshly initialised one when given.
+    (pretrained) replaces the freshly initialised one when given. Without ``record_frames`` no
+    frames are taken (the robustness stage needs only the final generators).
     """
     p, t = params, params.train
     replicas = len(seeds)
-    g = Generator(p.model, replicas)
-    initialize(g, seeds)
+    g = Generator(p.model, replicas, p.scaling)
+    initialize(g, seeds, p.model.bias_stddev)
+    g_ema = Generator(p.model, replicas, p.scaling, name="ema_generator")
+    for e, w in zip(g_ema.weights, g.weights):
+        e.assign(w)
     d = discriminator
     if d is None:
-        d = Discriminator(p.model, replicas)
-        initialize(d, seeds)
-    d_opt, g_opt = make_optimizer(t.d_optimizer), make_optimizer(t.g_optimizer)
+        d = Discriminator(p.model, replicas, p.scaling)
+        initialize(d, seeds, p.model.bias_stddev)
+    # D takes d_steps updates per step: its schedule runs over all of them.
+    d_opt = make_optimizer(t.d_optimizer, t.steps * t.d_steps)
+    g_opt = make_optimizer(t.g_optimizer, t.steps)
     d_opt.build(d.trainable_variables)
     g_opt.build(g.trainable_variables)
-    g_loss_fn = losses.GENERATOR_LOSSES[t.loss]
+    d_loss_fn, g_loss_fn = losses.DISCRIMINATOR_LOSSES[t.loss], losses.GENERATOR_LOSSES[t.loss]
 
     seed_t = tf.constant(list(seeds), tf.int32)
     real_t = tf.constant(real, tf.float32)
@@ -236,37 +264,62 @@ def train(
     )
     reference = real_t[:, : max(t.batch - 1, 1), None]
     edges = histogram_edges(p.noise, t.frame_bins)
-    steps_at = frame_steps(t.steps, t.log_every)
 
-    def noise(stream: int, *counters: tf.Tensor) -> tf.Tensor:
-        jitter = [tf.random.stateless_uniform((t.batch,), k) for k in _keys(seed_t, stream, *counters)]
-        return spaced + tf.stack(jitter)[..., None] * p.noise.jitter
+    def uniform(stream: int, *counters: tf.Tensor) -> tf.Tensor:
+        return _per_replica(seed_t, stream, counters, lambda k: tf.random.stateless_uniform((t.batch, 1), k))
 
     def real_batch(*counters: tf.Tensor) -> tf.Tensor:
-        idx = [tf.random.stateless_uniform((t.batch,), k, 0, n_real, tf.int32) for k in _keys(seed_t, _REAL, *counters)]
-        return tf.gather(real_t, tf.stack(idx), batch_dims=1)[..., None]
+        # A uniform draw scaled to an index (not an int32 draw) so map_fn can stack floats only.
+        u = _per_replica(seed_t, _REAL, counters, lambda k: tf.random.stateless_uniform((t.batch,), k))
+        idx = tf.minimum(tf.cast(u * n_real, tf.int32), n_real - 1)
+        return tf.gather(real_t, idx, batch_dims=1)[..., None]
+
+    def d_objective(x: tf.Tensor, fake: tf.Tensor, s: tf.Tensor, j: tf.Tensor) -> tf.Tensor:
+        if t.penalty == "r1":
+            real_out, grad = _input_gradient(d, x)
+            loss = d_loss_fn(real_out, d(fake)) + losses.r1_penalty(grad, t.r1_gamma)
+        else:
+            loss = d_loss_fn(d(x), d(fake))
+        if t.loss == "wasserstein":
+            eps = uniform(_MIX, s, j)
+            _, grad = _input_gradient(d, eps * x + (1.0 - eps) * fake)
+            loss += losses.gradient_penalty(grad, t.gp_weight)
+        return loss
 
     def step(s: tf.Tensor) -> tf.Tensor:
         for j in range(t.d_steps):
-            x, z = real_batch(s, tf.constant(j)), noise(_D_NOISE, s, tf.constant(j))
+            j_t = tf.constant(j)
+            x, z = real_batch(s, j_t), spaced + uniform(_D_NOISE, s, j_t) * p.noise.jitter
             with tf.GradientTape() as tape:
-                d_loss = losses.discriminator_loss(d(x), d(g(z)))
+                d_loss = d_objective(x, g(z), s, j_t)
                 total = tf.reduce_sum(d_loss)
             _apply(tape, total, d_opt, d)
-        z = noise(_G_NOISE, s)
+        z = spaced + uniform(_G_NOISE, s) * p.noise.jitter
         with tf.GradientTape() as tape:
             g_loss = g_loss_fn(d(g(z)))
             total = tf.reduce_sum(g_loss)
         _apply(tape, total, g_opt, g)
+        for e, w in zip(g_ema.weights, g.weights):
+            e.assign(t.ema * e + (1.0 - t.ema) * w)
         return tf.stack([d_loss, g_loss], axis=-1)
 
-    def snapshot() -> tuple[tf.Tensor, tf.Tensor]:
-        return decision_boundary(d, grid_t, reference), _histogram(g(frame_noise)[..., 0], edges)
+    def snapshot() -> tuple[tf.Tensor, ...]:
+        if not record_frames:
+            return ()
+        return decision_boundary(d, grid_t, reference), _histogram(g_ema(frame_noise)[..., 0], edges)
 
-    shapes = ((replicas, 2), [(replicas, t.frame_grid), (replicas, t.frame_bins)])
-    record, (boundary, generated) = _compiled_run(step, snapshot, shapes, t.steps, t.log_every, "train", on_chunk)
+    every = t.log_every if record_frames else CHUNK
+    snap_shapes = [(replicas, t.frame_grid), (replicas, t.frame_bins)] if record_frames else []
+    record, snaps = _compiled_run(step, snapshot, ((replicas, 2), snap_shapes), t.steps, every, "train", on_chunk)
+    boundary, generated = snaps if record_frames else (np.zeros((0, replicas, t.frame_grid)),) * 2
     step_var = tf.Variable(t.steps, dtype=tf.int64, name="step")
-    return Trained(g, d, d_opt, g_opt, step_var, record, steps_at, grid, boundary, generated)
+    steps_at = frame_steps(t.steps, t.log_every) if record_frames else np.zeros(0, np.int64)
+    return Trained(g, g_ema, d, d_opt, g_opt, step_var, record, steps_at, grid, boundary, generated)
+
+
+def generator_weights(g: Generator, replica: int) -> dict[str, np.ndarray]:
+    """Replica ``replica``'s weights as float64 arrays, for :mod:`gan1d.inference`."""
+    return replica_weights(*(w.numpy() for w in g.weights), replica)
 
 
 def release_memory() -> None:
@@ -292,6 +345,7 @@ def save_checkpoint(path: str | Path, trained: Trained) -> None:
     """Write generator, discriminator, both optimisers and the step as a TF checkpoint directory."""
     ckpt = tf.train.Checkpoint(
         generator=trained.generator,
+        ema_generator=trained.ema_generator,
         discriminator=trained.discriminator,
         d_optimizer=trained.d_optimizer,
         g_optimizer=trained.g_optimizer,
@@ -308,14 +362,14 @@ def save_weights(path: str | Path, model: keras.Model) -> None:
 
 
 def load_generator(path: str | Path, params: Params) -> Generator:
-    """Restore the generator from a checkpoint written by :func:`save_checkpoint`."""
+    """Restore the (EMA) generator from a checkpoint written by :func:`save_checkpoint`."""
     path = Path(path)
     prefix = path / "ckpt"
     if not Path(f"{prefix}.index").is_file():
         raise ArtifactError(f"{path}: no checkpoint there (expected {prefix}.index); {RESTORE_HINT}")
-    g = Generator(params.model)
+    g = Generator(params.model, scaling=params.scaling, name="ema_generator")
     try:
-        tf.train.Checkpoint(generator=g).read(str(prefix)).assert_existing_objects_matched().expect_partial()
+        tf.train.Checkpoint(ema_generator=g).read(str(prefix)).assert_existing_objects_matched().expect_partial()
     except (tf.errors.OpError, ValueError, AssertionError, IndexError, KeyError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ArtifactError(f"{path}: damaged or foreign checkpoint ({first}); {RESTORE_HINT}") from None
@@ -344,17 +398,20 @@ def write_frames(path: str | Path, trained: Trained, real: np.ndarray, params: P
     )
 
 
-def write_losses(path: str | Path, step_losses: np.ndarray) -> None:
-    """Log the per-step (D, G) losses with dvclive into the directory ``path``, atomically.
+def write_losses(path: str | Path, step_losses: np.ndarray, every: int = 1) -> None:
+    """Log the (D, G) losses of every ``every``-th step with dvclive into ``path``, atomically.
 
-    No timestamps are logged, so the files are the same on every rerun.
+    Each logged value is the mean over the ``every`` steps up to it (every = 1: the step's own
+    loss). No timestamps are logged, so the files are the same on every rerun.
     """
+    n = len(step_losses) // every * every
+    step_losses = step_losses[:n].reshape(-1, every, 2).mean(axis=1)
     from dvclive import Live
 
     with atomic_path(path) as tmp:
         with Live(str(tmp), save_dvc_exp=False, dvcyaml=False, report=None) as live:
-            for step, (loss_d, loss_g) in enumerate(step_losses):
+            for i, (loss_d, loss_g) in enumerate(step_losses):
                 # Setting the step instead of calling next_step() skips a summary rewrite per step (10x faster).
-                live.step = step
+                live.step = (i + 1) * every - 1
                 live.log_metric("loss_d", round(float(loss_d), 6))
                 live.log_metric("loss_g", round(float(loss_g), 6))

@@ -21,7 +21,7 @@ def main() -> None:
     args = ap.parse_args()
     params = load_params(args.params)
     weights = load_generator(args.generator)
-    samples = generate(weights, noise_grid(params.noise, params.evaluate.n_points))
+    samples = generate(weights, noise_grid(params.noise, params.evaluate.n_points), params.scaling)
     metrics = summarize(samples, Mixture.from_config(params.target), histogram_edges(params.noise, params.evaluate.bins))
     write_table(args.samples, pa.table({"value": pa.array(samples, pa.float64())}))
     write_json(args.metrics, metrics)

@@ -26,15 +26,15 @@ def main() -> None:
     training.set_seed(params.seed)
     d = None
     if params.train.use_pretrained:
-        d = Discriminator(params.model)
+        d = Discriminator(params.model, scaling=params.scaling)
         load_weights_by_name(d, args.pretrained)
     result = training.train(params, real[None], [params.seed], d)
     training.release_memory()
     training.check_finite(result.losses, "the training loss")
     training.save_checkpoint(args.checkpoint, result)
-    training.save_weights(args.generator, result.generator)
+    training.save_weights(args.generator, result.ema_generator)
     training.write_frames(args.frames, result, real, params)
-    training.write_losses(args.live, result.losses[:, 0])
+    training.write_losses(args.live, result.losses[:, 0], params.train.loss_every)
     loss_d, loss_g = result.losses[-1, 0]
     print(f"train: {params.train.steps} steps, {len(result.frame_steps)} frames, final loss D {loss_d:.4f} G {loss_g:.4f}")
 

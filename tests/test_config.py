@@ -15,7 +15,7 @@ from gan1d.errors import ConfigError
 def test_default_params_load_and_round_trip():
     params = load_params(ROOT / "params.yaml")
     assert params.target.means == (4.0,)
-    assert params.train.steps == 1200 and params.train.batch == 12
+    assert params.train.steps == 20000 and params.train.batch == 128
     assert parse_params(to_dict(params)) == params
 
 
@@ -54,7 +54,13 @@ BAD = [
     ("render.fps", 0, "render.fps: got 0"),
     ("render.x_max", 4.5, "render.x_min/x_max"),
     ("model.minibatch", "yes", "model.minibatch: got 'yes'; expected true or false"),
-    ("train.log_every", 5000, "train.log_every: got 5000; allowed: at most train.steps (1200)"),
+    ("train.log_every", 50000, "train.log_every: got 50000; allowed: at most train.steps (20000)"),
+    ("train.loss_every", 0, "train.loss_every: got 0; allowed: a number >= 1"),
+    ("train.penalty", "gp", "train.penalty: got 'gp'; allowed: one of none, r1"),
+    ("train.ema", 1.0, "train.ema: got 1.0; allowed: a number in [0, 1)"),
+    ("train.d_optimizer.schedule", "linear", "train.d_optimizer.schedule: got 'linear'"),
+    ("robustness.count", 0, "robustness.count: got 0"),
+    ("model.bias_stddev", -1.0, "model.bias_stddev: got -1.0"),
     ("train.d_optimizer", {"name": "sgd"}, "train.d_optimizer.learning_rate: missing key"),
     ("train.g_optimizer.name", "rmsprop", "train.g_optimizer.name: got 'rmsprop'"),
     ("pretrain.low", 6.0, "pretrain.low: got 6.0; allowed: a number below pretrain.high"),

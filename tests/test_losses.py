@@ -59,3 +59,29 @@ def test_pretrain_loss_hand_value():
     # sigmoid(0) = 0.5 against label 0.3: (0.2)^2 = 0.04
     value = losses.pretrain_loss(logits(0.0), tf.constant([[0.3]])).numpy()
     assert value == pytest.approx(0.04, rel=1e-5)
+
+
+def test_least_squares_hand_values():
+    # D(x) = 0.5 on real, 0.25 on fake: 1/2 (0.5 - 1)^2 + 1/2 0.25^2 = 0.125 + 0.03125
+    assert losses.least_squares_discriminator_loss(logits(0.5), logits(0.25)).numpy() == pytest.approx(0.15625)
+    # G: 1/2 (0.25 - 1)^2 = 0.28125
+    assert losses.least_squares_generator_loss(logits(0.25)).numpy() == pytest.approx(0.28125)
+
+
+def test_wasserstein_hand_values():
+    # critic: mean fake - mean real = (1 + 3)/2 - (2 + 6)/2 = -2; generator: -mean fake = -2
+    assert losses.wasserstein_discriminator_loss(logits(2.0, 6.0), logits(1.0, 3.0)).numpy() == pytest.approx(-2.0)
+    assert losses.wasserstein_generator_loss(logits(1.0, 3.0)).numpy() == pytest.approx(-2.0)
+
+
+def test_penalties_hand_values():
+    # R1: gamma/2 * mean(g^2) = 0.3/2 * (1 + 9)/2 = 0.75
+    assert losses.r1_penalty(logits(1.0, -3.0), 0.3).numpy() == pytest.approx(0.75)
+    # GP: w * mean((|g| - 1)^2) = 10 * ((0.5 - 1)^2 + (3 - 1)^2)/2 = 10 * 2.125
+    assert losses.gradient_penalty(logits(0.5, -3.0), 10.0).numpy() == pytest.approx(21.25)
+
+
+def test_every_loss_name_has_both_halves():
+    assert set(losses.DISCRIMINATOR_LOSSES) == set(losses.GENERATOR_LOSSES) == {
+        "minimax", "non_saturating", "least_squares", "wasserstein"
+    }

@@ -7,8 +7,8 @@ import tensorflow as tf
 from gan1d.config import Model
 from gan1d.models import Discriminator, Generator, MinibatchDiscrimination, decision_boundary, initialize
 
-MB = Model(hidden=4, minibatch=True, minibatch_kernels=5, minibatch_dims=3, minibatch_init_stddev=0.02, init_stddev=1.0)
-PLAIN = Model(hidden=4, minibatch=False, minibatch_kernels=5, minibatch_dims=3, minibatch_init_stddev=0.02, init_stddev=1.0)
+MB = Model(hidden=4, minibatch=True, minibatch_kernels=5, minibatch_dims=3, minibatch_init_stddev=0.02, init_stddev=1.0, bias_stddev=0.0, scale_inputs=False)
+PLAIN = Model(hidden=4, minibatch=False, minibatch_kernels=5, minibatch_dims=3, minibatch_init_stddev=0.02, init_stddev=1.0, bias_stddev=0.0, scale_inputs=False)
 
 
 def layer(replicas: int = 1) -> MinibatchDiscrimination:

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import imageio_ffmpeg
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -28,7 +29,12 @@ OUTPUTS = [
     "data/evaluate/samples.parquet",
     "data/render/training.mp4",
     "data/render/final.png",
+    "data/robustness/metrics.json",
+    "data/robustness/per_seed.parquet",
+    "data/robustness/samples.parquet",
 ]
+
+ALL_STAGES = {"sample", "pretrain", "train", "evaluate", "render", "robustness"}
 
 
 def md5s(repo: Path) -> dict[str, str]:
@@ -57,7 +63,7 @@ def repo(tmp_path_factory):
 
 def test_repro_builds_every_artifact(repo):
     log = repo.joinpath("first_run.log").read_text()
-    assert ran(log) == ["sample", "pretrain", "train", "evaluate", "render"]
+    assert set(ran(log)) == ALL_STAGES
     assert re.search(r"evaluate: W1 \d+\.\d{4}", log)
     for rel in OUTPUTS:
         assert (repo / rel).is_file(), rel
@@ -74,13 +80,23 @@ def test_repro_builds_every_artifact(repo):
     assert {"w1", "ks", "js", "mean", "std", "std_ratio", "within_3sigma"} <= set(metrics)
     assert "final_loss" in json.loads((repo / "data/pretrain/metrics.json").read_text())
     losses = (repo / "data/train/live/plots/metrics/loss_d.tsv").read_text().splitlines()
-    assert losses[0] == "step\tloss_d" and len(losses) == 1 + 30
+    assert losses[0] == "step\tloss_d" and len(losses) == 1 + 30 // 5  # loss_every = 5
+
+    summary = json.loads((repo / "data/robustness/metrics.json").read_text())
+    assert summary["seeds"] == 3 and set(summary) == {"seeds", "success_rate", "median_w1", "worst_w1", "nan_count"}
+    per_seed = pq.read_table(repo / "data/robustness/per_seed.parquet")
+    assert per_seed["seed"].to_pylist() == [1, 2, 3]
+    # seed 1 trained beside seeds 2 and 3 is exactly the pipeline's own run of seed 1
+    assert per_seed["w1"][0].as_py() == metrics["w1"]
+    assert per_seed["ks"][0].as_py() == metrics["ks"]
+    samples = pq.read_table(repo / "data/robustness/samples.parquet")
+    assert samples.column_names == ["seed", "value"] and samples.num_rows == 3 * 500
 
 
 def test_rerun_is_a_no_op_and_forced_rerun_is_byte_identical(repo):
     before = md5s(repo)
     assert ran(run(["dvc", "repro"], repo).stdout) == []
-    assert ran(run(["dvc", "repro", "-f"], repo).stdout) == ["sample", "pretrain", "train", "evaluate", "render"]
+    assert set(ran(run(["dvc", "repro", "-f"], repo).stdout)) == ALL_STAGES
     assert md5s(repo) == before
 
 
@@ -95,7 +111,7 @@ def test_only_affected_stages_rerun(repo):
     raw = copy.deepcopy(raw)
     raw["train"]["steps"] = 40
     set_params(repo, raw)
-    assert ran(run(["dvc", "repro"], repo).stdout) == ["train", "evaluate", "render"]
+    assert set(ran(run(["dvc", "repro"], repo).stdout)) == {"train", "evaluate", "render", "robustness"}
     assert len(frames.read(repo / "data/train/frames.parquet")) == 4
 
     diff = json.loads(run(["dvc", "metrics", "diff", "--json"], repo).stdout)

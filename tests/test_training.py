@@ -50,7 +50,7 @@ def test_checkpoint_restores_the_generator(tiny, tmp_path):
     training.save_checkpoint(tmp_path / "ckpt", trained)
     g = training.load_generator(tmp_path / "ckpt", tiny)
     z = np.linspace(-8, 8, 9)
-    np.testing.assert_array_equal(training.generate(g, z), training.generate(trained.generator, z))
+    np.testing.assert_array_equal(training.generate(g, z), training.generate(trained.ema_generator, z))
 
 
 def test_damaged_checkpoint_names_the_directory(tiny, tmp_path):
@@ -78,7 +78,7 @@ def test_numpy_generator_matches_tensorflow(tiny, tmp_path):
     training.save_weights(tmp_path / "g.weights.h5", trained.generator)
     z = np.linspace(-8, 8, 101)
     np.testing.assert_allclose(
-        inference.generate(inference.load_generator(tmp_path / "g.weights.h5"), z),
+        inference.generate(inference.load_generator(tmp_path / "g.weights.h5"), z, tiny.scaling),
         training.generate(trained.generator, z),
         rtol=1e-5, atol=1e-5,
     )

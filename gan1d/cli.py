@@ -1,0 +1,40 @@
+"""The `gan1d` command: switch recipe presets (more subcommands live here as they come)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from gan1d.config import load_params
+from gan1d.errors import ConfigError, run_main
+
+
+def preset(name: str, presets: Path, params: Path) -> None:
+    """Validate ``presets/NAME.yaml`` and copy it over ``params``, byte for byte (comments kept)."""
+    available = sorted(p.stem for p in presets.glob("*.yaml"))
+    source = presets / f"{name}.yaml"
+    if name not in available:
+        raise ConfigError(f"preset {name!r}: not found in {presets}/; allowed: {', '.join(available) or 'none'}")
+    load_params(source)
+    text = source.read_bytes()
+    tmp = params.with_name(f".{params.name}.tmp")
+    tmp.write_bytes(text)
+    tmp.replace(params)
+    print(f"{params} is now preset {name!r}; run `dvc repro` (or `dvc exp run`) to train it")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="gan1d", description=__doc__)
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("preset", help="replace params.yaml with a preset from presets/")
+    p.add_argument("name", help="the preset's name, e.g. default or classic")
+    p.add_argument("--presets", type=Path, default=Path("presets"))
+    p.add_argument("--params", type=Path, default=Path("params.yaml"))
+    args = ap.parse_args(argv if argv is not None else sys.argv[1:])
+    if args.command == "preset":
+        run_main(lambda: preset(args.name, args.presets, args.params))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,4 @@
-"""The `gan1d` command: switch recipe presets (more subcommands live here as they come)."""
+"""The `gan1d` command: switch recipe presets, and gate CI on metric regressions."""
 
 from __future__ import annotations
 
@@ -31,9 +31,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("name", help="the preset's name, e.g. default or classic")
     p.add_argument("--presets", type=Path, default=Path("presets"))
     p.add_argument("--params", type=Path, default=Path("params.yaml"))
+    g = sub.add_parser("gate", help="fail if a quality metric regressed against BASE (dvc metrics diff)")
+    g.add_argument("base", nargs="?", default="HEAD", help="git revision to compare the workspace with")
+    g.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args(argv if argv is not None else sys.argv[1:])
     if args.command == "preset":
         run_main(lambda: preset(args.name, args.presets, args.params))
+    elif args.command == "gate":
+        from gan1d.gate import run_gate
+
+        run_main(lambda: run_gate(args.base, load_params(args.params).gate))
 
 
 if __name__ == "__main__":

@@ -151,6 +151,15 @@ class Evaluate:
 
 
 @dataclass(frozen=True)
+class Gate:
+    """`gan1d gate`: the largest worsening of each quality metric tolerated against a base revision."""
+
+    w1: float = _f(at_least(0.0))  # allowed increase of evaluate's W1
+    ks: float = _f(at_least(0.0))  # allowed increase of evaluate's KS statistic
+    success_rate: float = _f(between(0.0, 1.0))  # allowed decrease of robustness's success rate
+
+
+@dataclass(frozen=True)
 class Render:
     fps: int = _f(between(1, 240))
     dpi: int = _f(between(20, 600))
@@ -171,6 +180,7 @@ class Params:
     train: Train = _f()
     evaluate: Evaluate = _f()
     robustness: Robustness = _f()
+    gate: Gate = _f()
     render: Render = _f()
 
     @property

@@ -74,3 +74,14 @@ def make_repo(dest: Path, raw: dict) -> Path:
     ):
         run(cmd, dest)
     return dest
+
+
+def built_repo(parent: Path, name: str) -> Path:
+    """``parent/name``: a repository with the tiny pipeline reproduced and committed."""
+    repo = parent / name
+    repo.mkdir()
+    make_repo(repo, tiny_raw())
+    run(["dvc", "repro"], repo)
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-qm", "pipeline run"], repo)
+    return repo

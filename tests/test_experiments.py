@@ -5,20 +5,13 @@ import time
 
 import pytest
 
-from conftest import make_repo, run, tiny_raw
+from conftest import built_repo, run
 from test_remote import md5
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
-    parent = tmp_path_factory.mktemp("exps")
-    repo = parent / "work"
-    repo.mkdir()
-    make_repo(repo, tiny_raw())
-    run(["dvc", "repro"], repo)
-    run(["git", "add", "-A"], repo)
-    run(["git", "commit", "-qm", "baseline"], repo)
-    return repo
+    return built_repo(tmp_path_factory.mktemp("exps"), "work")
 
 
 def experiments(repo) -> dict[str, dict]:

@@ -1,13 +1,12 @@
 """Sharing artifacts: the default local remote and S3 (moto's server on 127.0.0.1), push then pull."""
 
 import hashlib
-import os
 import socket
 from pathlib import Path
 
 import pytest
 
-from conftest import make_repo, run, tiny_raw
+from conftest import built_repo, run
 
 ARTIFACTS = [
     "data/sample/real.parquet",
@@ -29,14 +28,7 @@ def md5(path: Path) -> str:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """A repository with the tiny pipeline run and committed, in its own parent folder."""
-    parent = tmp_path_factory.mktemp("share")
-    repo = parent / "origin"
-    repo.mkdir()
-    make_repo(repo, tiny_raw())
-    run(["dvc", "repro"], repo)
-    run(["git", "add", "-A"], repo)
-    run(["git", "commit", "-qm", "pipeline run"], repo)
-    return repo
+    return built_repo(tmp_path_factory.mktemp("share"), "origin")
 
 
 def fresh_clone(repo: Path, name: str) -> Path:
@@ -83,17 +75,14 @@ def test_s3_round_trip_on_loopback(built, s3_server):
     import boto3
 
     boto3.client("s3", endpoint_url=s3_server).create_bucket(Bucket="gan1d")
-    for repo in (built,):
+    clone = fresh_clone(built, "s3-teammate")
+    for repo in (built, clone):  # each clone configures the remote in its own, git-ignored config.local
         run(["dvc", "remote", "add", "--local", "-f", "s3", "s3://gan1d/store"], repo)
         run(["dvc", "remote", "modify", "--local", "s3", "endpointurl", s3_server], repo)
     run(["dvc", "push", "-r", "s3"], built)
-    clone = fresh_clone(built, "s3-teammate")
-    run(["dvc", "remote", "add", "--local", "s3", "s3://gan1d/store"], clone)
-    run(["dvc", "remote", "modify", "--local", "s3", "endpointurl", s3_server], clone)
     run(["dvc", "pull", "-r", "s3"], clone)
     for rel in ARTIFACTS:
         assert md5(clone / rel) == md5(built / rel), rel
     # the S3 settings live in .dvc/config.local, which git ignores: nothing to leak in a commit
     assert "s3" not in (clone / ".dvc/config").read_text()
     assert run(["git", "status", "--porcelain"], clone).stdout.strip() == ""
-    assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"

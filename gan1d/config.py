@@ -127,6 +127,7 @@ class Train:
     gp_weight: float = _f(at_least(0.0))
     ema: float = _f(below_one())
     use_pretrained: bool = _f()
+    on_divergence: str = _f(one_of("stop", "continue"))  # a non-finite loss: stop with an error, or go on
     log_every: int = _f(at_least(1))
     loss_every: int = _f(at_least(1))
     frame_grid: int = _f(at_least(2))

@@ -38,11 +38,22 @@ _REAL, _D_NOISE, _G_NOISE, _MIX = 1, 2, 3, 4
 
 
 def set_seed(seed: int) -> None:
-    """Seed Python, NumPy and TensorFlow, and make TensorFlow's kernels deterministic."""
+    """Seed Python, NumPy and TensorFlow, make its kernels deterministic, and fix its thread pools.
+
+    One intra-op and one inter-op thread: a parallel reduction may add in a different order on a
+    machine with another core count, so the thread count is part of the results. The model is
+    tiny: the compiled loop gains nothing from more threads. Call before TensorFlow runs any op.
+    """
     random.seed(seed)
     np.random.seed(seed)
     tf.random.set_seed(seed)
     tf.config.experimental.enable_op_determinism()
+    if tf.config.threading.get_intra_op_parallelism_threads() != 1:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(1)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError:  # the runtime already started (a second call in one process)
+            pass
 
 
 def make_optimizer(cfg: Optimizer, steps: int) -> keras.optimizers.Optimizer:

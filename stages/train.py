@@ -5,6 +5,7 @@ import argparse
 from gan1d import data
 from gan1d.config import load_params
 from gan1d.errors import run_main
+from gan1d.io import read_weights
 
 
 def main() -> None:
@@ -19,6 +20,8 @@ def main() -> None:
     args = ap.parse_args()
     params = load_params(args.params)
     real = data.read_real(args.real, params)
+    if params.train.use_pretrained:
+        read_weights(args.pretrained, "discriminator weights")  # fail on a damaged file before importing TF
 
     from gan1d import training
     from gan1d.models import Discriminator, load_weights_by_name
@@ -30,7 +33,8 @@ def main() -> None:
         load_weights_by_name(d, args.pretrained)
     result = training.train(params, real[None], [params.seed], d)
     training.release_memory()
-    training.check_finite(result.losses, "the training loss")
+    if params.train.on_divergence == "stop":
+        training.check_finite(result.losses, "the training loss")
     training.save_checkpoint(args.checkpoint, result)
     training.save_weights(args.generator, result.ema_generator)
     training.write_frames(args.frames, result, real, params)

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from conftest import built_repo, run
+from test_reliability import md5s
 from test_remote import md5
 
 
@@ -14,16 +15,17 @@ def repo(tmp_path_factory):
     return built_repo(tmp_path_factory.mktemp("exps"), "work")
 
 
-def experiments(repo) -> dict[str, dict]:
-    """{experiment name: evaluate metrics} from `dvc exp show --json`."""
+def experiments(repo) -> dict[str, tuple[int, dict]]:
+    """{experiment name: (train.steps, evaluate metrics)} from `dvc exp show --json`."""
     out = {}
     for entry in json.loads(run(["dvc", "exp", "show", "--json"], repo).stdout):
         for exp in entry.get("experiments") or []:
             for rev in exp.get("revs", []):
                 data = rev.get("data") or {}
                 metrics = (data.get("metrics") or {}).get("data/evaluate/metrics.json", {}).get("data")
+                params = (data.get("params") or {}).get("params.yaml", {}).get("data", {})
                 if rev.get("name") and metrics:
-                    out[rev["name"]] = metrics
+                    out[rev["name"]] = (params["train"]["steps"], metrics)
     return out
 
 
@@ -40,7 +42,16 @@ def test_a_queue_of_two_experiments_runs(repo):
     assert "Failed" not in status, status
     found = experiments(repo)
     assert len(found) >= 2, found
-    assert len({m["w1"] for m in found.values()}) >= 2  # different params, different results
+    assert len({m["w1"] for _, m in found.values()}) >= 2  # different params, different results
+
+    # a queue worker (its own temporary directory) produces the bytes a plain run in the workspace does
+    name = next(n for n, (steps, _) in found.items() if steps == 40)
+    run(["dvc", "exp", "apply", name], repo)
+    from_worker = md5s(repo)
+    run(["dvc", "repro", "-f"], repo)
+    assert md5s(repo) == from_worker
+    run(["git", "checkout", "--", "."], repo)
+    run(["dvc", "checkout", "-f"], repo)
 
 
 def test_an_experiment_pushed_and_pulled_restores_its_artifacts(repo):

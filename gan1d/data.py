@@ -32,6 +32,16 @@ def read_real(path: str | Path, params: Params) -> np.ndarray:
     return read_table(path, ["value"], params.data.n_real)["value"].to_numpy()
 
 
+def write_samples(path: str | Path, samples: np.ndarray, seeds: list[int] | None = None) -> None:
+    """Generated samples for re-scoring: column ``value``; with ``seeds``, (R, n) samples and a ``seed`` column."""
+    samples = np.asarray(samples, np.float64)
+    columns = {}
+    if seeds is not None:
+        columns["seed"] = pa.array(np.repeat(seeds, samples.shape[-1]), pa.int64())
+    columns["value"] = pa.array(samples.reshape(-1), pa.float64())
+    write_table(path, pa.table(columns))
+
+
 def write_pretrain(path: str | Path, x: np.ndarray, pdf: np.ndarray) -> None:
     write_table(path, pa.table({"x": pa.array(x, pa.float64()), "pdf": pa.array(pdf, pa.float64())}))
 

@@ -85,14 +85,6 @@ def read_table(path: str | Path, columns: Sequence[str], rows: int | None = None
     return table
 
 
-def require_file(path: str | Path) -> Path:
-    """Return ``path`` if it exists, else raise an error naming it."""
-    path = Path(path)
-    if not path.exists():
-        raise ArtifactError(f"{path}: missing; {RESTORE_HINT}")
-    return path
-
-
 def read_weights(path: str | Path, what: str = "weights") -> dict[str, list[np.ndarray]]:
     """Read a Keras weights file (HDF5) into {layer name: [arrays in the layer's order]}."""
     path = Path(path)

@@ -2,13 +2,12 @@
 
 import argparse
 
-import pyarrow as pa
-
+from gan1d import data
 from gan1d.config import load_params
 from gan1d.distributions import Mixture, histogram_edges, noise_grid
 from gan1d.errors import run_main
 from gan1d.inference import generate, load_generator
-from gan1d.io import write_json, write_table
+from gan1d.io import write_json
 from gan1d.metrics import summarize
 
 
@@ -23,7 +22,7 @@ def main() -> None:
     weights = load_generator(args.generator)
     samples = generate(weights, noise_grid(params.noise, params.evaluate.n_points), params.scaling)
     metrics = summarize(samples, Mixture.from_config(params.target), histogram_edges(params.noise, params.evaluate.bins))
-    write_table(args.samples, pa.table({"value": pa.array(samples, pa.float64())}))
+    data.write_samples(args.samples, samples)
     write_json(args.metrics, metrics)
     print(
         f"evaluate: W1 {metrics['w1']:.4f}  KS {metrics['ks']:.4f}  JS {metrics['js']:.4f}  "

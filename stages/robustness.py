@@ -2,9 +2,9 @@
 
 import argparse
 
-import numpy as np
 import pyarrow as pa
 
+from gan1d import data
 from gan1d.config import load_params
 from gan1d.errors import run_main
 from gan1d.io import write_json, write_table
@@ -26,11 +26,7 @@ def main() -> None:
     columns = {"seed": pa.array(result.seeds, pa.int64())}
     columns.update({k: pa.array([m.get(k, float("nan")) for m in result.per_seed], pa.float64()) for k in keys})
     write_table(args.per_seed, pa.table(columns))
-    n = result.samples.shape[1]
-    write_table(args.samples, pa.table({
-        "seed": pa.array(np.repeat(result.seeds, n), pa.int64()),
-        "value": pa.array(result.samples.reshape(-1), pa.float64()),
-    }))
+    data.write_samples(args.samples, result.samples, result.seeds)
     summary = result.summary()
     write_json(args.metrics, summary)
     print(

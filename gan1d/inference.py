@@ -6,9 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from gan1d.config import Scaling
+from gan1d.config import Params, Scaling
+from gan1d.distributions import Mixture, histogram_edges, noise_grid
 from gan1d.errors import ArtifactError
 from gan1d.io import RESTORE_HINT, read_weights
+from gan1d.metrics import summarize
 
 
 def replica_weights(k0: np.ndarray, b0: np.ndarray, k1: np.ndarray, b1: np.ndarray, replica: int) -> dict[str, np.ndarray]:
@@ -31,3 +33,10 @@ def generate(weights: dict[str, np.ndarray], z: np.ndarray, scaling: Scaling = S
     """G(z) = center + spread * (softplus(z * noise W0 + b0) W1 + b1) for a 1-D array of noise."""
     h = np.logaddexp(0.0, (z * scaling.noise)[:, None] @ weights["g0_kernel"] + weights["g0_bias"])
     return scaling.center + scaling.spread * (h @ weights["g1_kernel"] + weights["g1_bias"])[:, 0]
+
+
+def score(weights: dict[str, np.ndarray], params: Params) -> tuple[np.ndarray, dict[str, float]]:
+    """The evaluation protocol: G on the stratified ``evaluate.n_points`` grid, scored against the target."""
+    samples = generate(weights, noise_grid(params.noise, params.evaluate.n_points), params.scaling)
+    edges = histogram_edges(params.noise, params.evaluate.bins)
+    return samples, summarize(samples, Mixture.from_config(params.target), edges)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
 from gan1d import data, training
 from gan1d.config import Params
-from gan1d.distributions import Mixture, histogram_edges, noise_grid
-from gan1d.inference import generate
-from gan1d.metrics import SUCCESS_W1, summarize
+from gan1d.inference import score
+from gan1d.metrics import SUCCESS_W1
 
 
 @dataclass
@@ -18,6 +18,13 @@ class Robustness:
     seeds: list[int]
     per_seed: list[dict[str, float]]  # summarize() of each seed, plus "nan" (1 if training diverged)
     samples: np.ndarray  # (R, n_points) generated samples of each seed
+
+    def per_seed_table(self) -> pa.Table:
+        """One row per seed: ``seed`` and every metric (NaN where a diverged seed has none)."""
+        keys = sorted({k for m in self.per_seed for k in m})
+        columns = {"seed": pa.array(self.seeds, pa.int64())}
+        columns.update({k: pa.array([m.get(k, float("nan")) for m in self.per_seed], pa.float64()) for k in keys})
+        return pa.table(columns)
 
     def summary(self) -> dict[str, float]:
         w1 = np.array([m["w1"] for m in self.per_seed], np.float64)
@@ -47,14 +54,12 @@ def run(params: Params) -> Robustness:
         pairs = [data.draw_pretrain(params, s) for s in seeds]
         d = training.pretrain(params, np.stack([x for x, _ in pairs]), np.stack([y for _, y in pairs]), seeds).discriminator
     trained = training.train(params, real, seeds, d, record_frames=False)
-    target = Mixture.from_config(params.target)
-    edges = histogram_edges(params.noise, params.evaluate.bins)
-    z = noise_grid(params.noise, params.evaluate.n_points)
     per_seed, samples = [], []
     for r in range(len(seeds)):
-        x = generate(training.generator_weights(trained.ema_generator, r), z, params.scaling)
+        x, metrics = score(training.generator_weights(trained.ema_generator, r), params)
         diverged = not np.all(np.isfinite(trained.losses[:, r])) or not np.all(np.isfinite(x))
-        metrics = summarize(x, target, edges) if not diverged else {"w1": float("nan")}
+        if diverged:
+            metrics = {"w1": float("nan")}
         per_seed.append({**metrics, "nan": float(diverged)})
         samples.append(x)
     return Robustness(seeds, per_seed, np.stack(samples))

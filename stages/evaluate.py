@@ -4,11 +4,9 @@ import argparse
 
 from gan1d import data
 from gan1d.config import load_params
-from gan1d.distributions import Mixture, histogram_edges, noise_grid
 from gan1d.errors import run_main
-from gan1d.inference import generate, load_generator
+from gan1d.inference import load_generator, score
 from gan1d.io import write_json
-from gan1d.metrics import summarize
 
 
 def main() -> None:
@@ -19,9 +17,7 @@ def main() -> None:
     ap.add_argument("--samples", required=True, help="output: generated samples (Parquet)")
     args = ap.parse_args()
     params = load_params(args.params)
-    weights = load_generator(args.generator)
-    samples = generate(weights, noise_grid(params.noise, params.evaluate.n_points), params.scaling)
-    metrics = summarize(samples, Mixture.from_config(params.target), histogram_edges(params.noise, params.evaluate.bins))
+    samples, metrics = score(load_generator(args.generator), params)
     data.write_samples(args.samples, samples)
     write_json(args.metrics, metrics)
     print(

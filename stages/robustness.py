@@ -2,8 +2,6 @@
 
 import argparse
 
-import pyarrow as pa
-
 from gan1d import data
 from gan1d.config import load_params
 from gan1d.errors import run_main
@@ -22,10 +20,7 @@ def main() -> None:
     from gan1d import robustness
 
     result = robustness.run(params)
-    keys = sorted({k for m in result.per_seed for k in m})
-    columns = {"seed": pa.array(result.seeds, pa.int64())}
-    columns.update({k: pa.array([m.get(k, float("nan")) for m in result.per_seed], pa.float64()) for k in keys})
-    write_table(args.per_seed, pa.table(columns))
+    write_table(args.per_seed, result.per_seed_table())
     data.write_samples(args.samples, result.samples, result.seeds)
     summary = result.summary()
     write_json(args.metrics, summary)

@@ -80,6 +80,7 @@ class Data:
 class Model:
     hidden: int = _f(at_least(1))
     minibatch: bool = _f()
+    pack: int = _f(between(1, 4096))  # PacGAN: D judges sorted packs of this many samples (1 = one at a time)
     minibatch_kernels: int = _f(at_least(1))
     minibatch_dims: int = _f(at_least(1))
     minibatch_init_stddev: float = _f(positive())
@@ -166,8 +167,6 @@ class Render:
     dpi: int = _f(between(20, 600))
     width: float = _f(between(1.0, 40.0))
     height: float = _f(between(1.0, 40.0))
-    x_min: float = _f()
-    x_max: float = _f()
 
 
 @dataclass(frozen=True)
@@ -183,6 +182,16 @@ class Params:
     robustness: Robustness = _f()
     gate: Gate = _f()
     render: Render = _f()
+
+    @property
+    def window(self) -> tuple[float, float]:
+        """The x range of every histogram, decision boundary and picture, derived from the target:
+        each component's mean +/- 4 sigma, widened by a quarter of that span on both sides (room to
+        see a generator that overshoots). Independent of G's noise range."""
+        lo = min(m - 4 * s for m, s in zip(self.target.means, self.target.sigmas))
+        hi = max(m + 4 * s for m, s in zip(self.target.means, self.target.sigmas))
+        pad = 0.25 * (hi - lo)
+        return lo - pad, hi + pad
 
     @property
     def scaling(self) -> "Scaling":
@@ -296,21 +305,17 @@ def _cross_checks(p: Params) -> None:
             f"train.batch: got {p.train.batch}; allowed: at least 2 with model.minibatch "
             "(the layer compares each sample with the others in its batch)"
         )
-    if p.render.x_min >= p.render.x_max:
+    if p.train.batch % p.model.pack:
         raise ConfigError(
-            f"render.x_min: got {p.render.x_min}; allowed: a number below render.x_max ({p.render.x_max})"
+            f"model.pack: got {p.model.pack}; allowed: a divisor of train.batch ({p.train.batch})"
         )
-    lo = min(m - 3 * s for m, s in zip(t.means, t.sigmas))
-    hi = max(m + 3 * s for m, s in zip(t.means, t.sigmas))
-    if lo < p.render.x_min or hi > p.render.x_max:
+    if p.model.pack > 1 and p.model.minibatch:
+        raise ConfigError(f"model.pack: got {p.model.pack}; allowed: 1 with model.minibatch (use one or the other)")
+    lo, hi = p.window
+    if not hi - lo < 1e6 * min(t.sigmas):  # float32 training and plots cannot resolve such a spread
         raise ConfigError(
-            f"render.x_min/x_max: [{p.render.x_min}, {p.render.x_max}] cuts off the target's mass "
-            f"(mean +/- 3 sigma spans [{lo:g}, {hi:g}]); allowed: a range that contains it"
-        )
-    if lo < -p.noise.range or hi > p.noise.range:
-        raise ConfigError(
-            f"noise.range: got {p.noise.range}; allowed: a range whose x grid [-range, range] contains "
-            f"the target's mass [{lo:g}, {hi:g}] (frames and histograms are drawn on it)"
+            f"target: spans [{lo:g}, {hi:g}] with sigmas down to {min(t.sigmas):g}; allowed: a span below "
+            "1e6 times the smallest sigma (rescale the data)"
         )
 
 

@@ -81,9 +81,9 @@ def noise_grid(noise: Noise, n: int) -> np.ndarray:
     return 0.5 * (edges[:-1] + edges[1:])
 
 
-def histogram_edges(noise: Noise, bins: int) -> np.ndarray:
-    """Shared histogram bin edges on the noise range, used by frames and metrics alike."""
-    return np.linspace(-noise.range, noise.range, bins + 1)
+def histogram_edges(window: tuple[float, float], bins: int) -> np.ndarray:
+    """Shared histogram bin edges on the plot window (``Params.window``), used by frames and metrics alike."""
+    return np.linspace(window[0], window[1], bins + 1)
 
 
 def density(values: np.ndarray, edges: np.ndarray) -> np.ndarray:

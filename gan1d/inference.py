@@ -38,5 +38,5 @@ def generate(weights: dict[str, np.ndarray], z: np.ndarray, scaling: Scaling = S
 def score(weights: dict[str, np.ndarray], params: Params) -> tuple[np.ndarray, dict[str, float]]:
     """The evaluation protocol: G on the stratified ``evaluate.n_points`` grid, scored against the target."""
     samples = generate(weights, noise_grid(params.noise, params.evaluate.n_points), params.scaling)
-    edges = histogram_edges(params.noise, params.evaluate.bins)
+    edges = histogram_edges(params.window, params.evaluate.bins)
     return samples, summarize(samples, Mixture.from_config(params.target), edges)

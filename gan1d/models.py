@@ -101,6 +101,10 @@ class Discriminator(keras.Model):
 
     Returns logits; D(x) = sigmoid(logit). With the minibatch layer a sample's score depends on the
     batch it is scored with: ``reference`` fixes that batch (see :func:`decision_boundary`).
+    With ``pack`` = m > 1 (PacGAN), D judges m samples at once: consecutive groups of m samples
+    of the batch are sorted and fed to D as one m-dimensional input, one logit per pack. Sorted,
+    a pack is its own order statistics: D sees where each quantile of the pack lies, so a
+    generator missing a mode (or holding it at the wrong weight) is visible in every pack.
     """
 
     def __init__(self, cfg: Model, replicas: int = 1, scaling: Scaling = IDENTITY):
@@ -117,10 +121,13 @@ class Discriminator(keras.Model):
             self.d2 = StackedDense(width, replicas, cfg.init_stddev, name="d2")
         self.d3 = StackedDense(1, replicas, cfg.init_stddev, name="d3")
         self.use_minibatch = cfg.minibatch
-        self(tf.zeros((replicas, 2, 1)))
+        self.pack = cfg.pack
+        self(tf.zeros((replicas, 2 * cfg.pack, 1)))
 
     def _features(self, x: tf.Tensor) -> tf.Tensor:
         x = (x - self.scaling.center) / self.scaling.spread
+        if self.pack > 1:  # (R, B, 1) -> (R, B / pack, pack), each pack sorted
+            x = tf.sort(tf.reshape(x, (tf.shape(x)[0], -1, self.pack)), axis=-1)
         return tf.tanh(self.d1(tf.tanh(self.d0(x))))
 
     def call(self, x: tf.Tensor, reference: tf.Tensor | None = None) -> tf.Tensor:
@@ -175,6 +182,12 @@ def decision_boundary(d: Discriminator, grid: tf.Tensor, reference: tf.Tensor) -
     Without minibatch discrimination D(x) is a pointwise function already. With it, each grid
     point's minibatch features are computed against the fixed ``reference`` batch (real samples,
     batch-1 of them, as a real sample sees its batch-mates in training), never against the other
-    grid points, so the curve does not depend on how the grid is split into batches.
+    grid points, so the curve does not depend on how the grid is split into batches. With packing,
+    each grid point is packed with the first ``pack - 1`` reference samples, and D(x) is that pack's score.
     """
+    if d.pack > 1:
+        replicas, points = grid.shape[0], grid.shape[1]
+        others = tf.broadcast_to(reference[:, None, : d.pack - 1, 0], (replicas, points, d.pack - 1))
+        packed = tf.concat([grid, others], axis=-1)  # (R, G, pack): the point first, then its pack-mates
+        return tf.sigmoid(d(tf.reshape(packed, (replicas, points * d.pack, 1))))[..., 0]
     return tf.sigmoid(d(grid, reference=reference))[..., 0]

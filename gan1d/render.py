@@ -70,7 +70,7 @@ def _plot(frames: Frames, cfg: Render, animated: bool) -> _Plot:
     ax.set_title(TITLE)
     ax.set_xlabel("Data values")
     ax.set_ylabel("Probability density")
-    ax.set_xlim(cfg.x_min, cfg.x_max)
+    ax.set_xlim(frames.grid[0], frames.grid[-1])  # the window the frames were taken on (Params.window)
     ax.set_ylim(0.0, y_limit(frames))
     kw = {"animated": animated}
     (boundary,) = ax.plot([], [], label="decision boundary D(x)", **kw)

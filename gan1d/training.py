@@ -201,7 +201,7 @@ class Trained:
     frame_steps: np.ndarray  # (F,)
     frame_grid: np.ndarray  # (G,)
     boundary: np.ndarray  # (F, R, G)
-    generated: np.ndarray  # (F, R, K) densities on histogram_edges(noise, frame_bins), of the EMA generator
+    generated: np.ndarray  # (F, R, K) densities on histogram_edges(window, frame_bins), of the EMA generator
 
 
 def frame_steps(steps: int, log_every: int) -> np.ndarray:
@@ -268,13 +268,13 @@ def train(
     real_t = tf.constant(real, tf.float32)
     n_real = real.shape[1]
     spaced = tf.constant(np.linspace(-p.noise.range, p.noise.range, t.batch), tf.float32)[None, :, None]
-    grid = np.linspace(-p.noise.range, p.noise.range, t.frame_grid)
+    grid = np.linspace(*p.window, t.frame_grid)
     grid_t = tf.constant(np.broadcast_to(grid, (replicas, t.frame_grid))[..., None], tf.float32)
     frame_noise = tf.constant(
         np.broadcast_to(noise_grid(p.noise, t.frame_samples), (replicas, t.frame_samples))[..., None], tf.float32
     )
     reference = real_t[:, : max(t.batch - 1, 1), None]
-    edges = histogram_edges(p.noise, t.frame_bins)
+    edges = histogram_edges(p.window, t.frame_bins)
 
     def uniform(stream: int, *counters: tf.Tensor) -> tf.Tensor:
         return _per_replica(seed_t, stream, counters, lambda k: tf.random.stateless_uniform((t.batch, 1), k))
@@ -395,7 +395,7 @@ def generate(g: Generator, z: np.ndarray) -> np.ndarray:
 
 def write_frames(path: str | Path, trained: Trained, real: np.ndarray, params: Params) -> None:
     """Write replica 0's frames, with the real data's density on the same bins."""
-    edges = histogram_edges(params.noise, params.train.frame_bins)
+    edges = histogram_edges(params.window, params.train.frame_bins)
     frames.write(
         path,
         frames.Frames(

@@ -27,6 +27,14 @@ _HEAD = """<!DOCTYPE html>
     <title>DVC Plot</title>
     <!-- vega, vega-lite and vega-embed, inlined from docs/vendor/ (licences there) by python -m gan1d.plots_page -->
 """
+# dvc-render calls vegaEmbed(id, spec) with no options: default to SVG (crisp; the marks are in the DOM)
+_SVG = """    <script>
+    (function () {
+        var embed = window.vegaEmbed;
+        window.vegaEmbed = function (el, spec, opts) { return embed(el, spec, Object.assign({renderer: "svg"}, opts)); };
+    })();
+    </script>
+"""
 _TAIL = """    <style>
         table {
             border-spacing: 15px;
@@ -51,6 +59,7 @@ def build_page(vendor: Path = VENDOR) -> str:
         if "</script" in code or any(p in code for p in PLACEHOLDERS):
             raise ArtifactError(f"{path}: contains '</script' or a dvc-render placeholder; cannot be inlined")
         parts.append(f"    <script>/* {name} */\n{code.rstrip()}\n</script>\n")
+    parts.append(_SVG)
     parts.append(_TAIL)
     return "".join(parts)
 

@@ -1,4 +1,4 @@
-"""The `gan1d` command: switch recipe presets, and gate CI on metric regressions."""
+"""The `gan1d` command: switch recipe presets, gate CI on metric regressions, and report a run against a base."""
 
 from __future__ import annotations
 
@@ -34,6 +34,10 @@ def main(argv: list[str] | None = None) -> None:
     g = sub.add_parser("gate", help="fail if a quality metric regressed against BASE (dvc metrics diff)")
     g.add_argument("base", nargs="?", default="HEAD", help="git revision to compare the workspace with")
     g.add_argument("--params", type=Path, default=Path("params.yaml"))
+    r = sub.add_parser("report", help="write a Markdown report of the workspace against BASE (metrics, params, pictures)")
+    r.add_argument("base", nargs="?", default="HEAD", help="git revision to compare the workspace with")
+    r.add_argument("-o", "--out", type=Path, default=Path("report.md"), help="the Markdown file (pictures go next to it)")
+    r.add_argument("--params", type=Path, default=Path("params.yaml"))
     args = ap.parse_args(argv if argv is not None else sys.argv[1:])
     if args.command == "preset":
         run_main(lambda: preset(args.name, args.presets, args.params))
@@ -41,6 +45,10 @@ def main(argv: list[str] | None = None) -> None:
         from gan1d.gate import run_gate
 
         run_main(lambda: run_gate(args.base, load_params(args.params).gate))
+    elif args.command == "report":
+        from gan1d.report import write_report
+
+        run_main(lambda: print(f"report: wrote {write_report(args.base, load_params(args.params).gate, args.out)}"))
 
 
 if __name__ == "__main__":

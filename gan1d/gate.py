@@ -20,42 +20,67 @@ class GateFailed(Gan1dError):
 
 @dataclass(frozen=True)
 class Row:
+    """One metric of a ``dvc metrics diff``; ``allowed`` and ``ok`` are None for a metric the gate ignores."""
+
     path: str
     metric: str
     old: float | None
     new: float | None
-    allowed: float
-    ok: bool
+    allowed: float | None
+    ok: bool | None
+
+    @property
+    def gated(self) -> bool:
+        return self.ok is not None
 
 
-def metrics_diff(base: str) -> dict:
-    """`dvc metrics diff --json BASE` (the workspace against BASE), parsed."""
-    proc = subprocess.run(["dvc", "metrics", "diff", "--json", base], capture_output=True, text=True)
+def metrics_diff(base: str, all_metrics: bool = False) -> dict:
+    """`dvc metrics diff --json BASE` (the workspace against BASE), parsed; ``all_metrics`` adds unchanged ones."""
+    cmd = ["dvc", "metrics", "diff", "--json", *(["--all"] if all_metrics else []), base]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise Gan1dError(f"dvc metrics diff {base} failed: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}")
     return json.loads(proc.stdout or "{}")
 
 
-def evaluate(diff: dict, gate: Gate) -> list[Row]:
-    """One row per gated metric found in ``diff``; ``ok`` is False where it worsened past its limit."""
+def verdict(metric: str, old: object, new: object, gate: Gate) -> tuple[float | None, bool | None]:
+    """(allowed worsening, ok) of one metric change; (None, None) where ``metric`` is not gated.
+
+    A gated metric that vanished is a regression, a new one is not; a non-finite new value is one.
+    """
+    if metric not in CHECKS:
+        return None, None
+    field, lower_is_better = CHECKS[metric]
+    allowed = getattr(gate, field)
+    if old is None or new is None:
+        return allowed, new is not None
+    worse = (new - old) if lower_is_better else (old - new)
+    return allowed, math.isfinite(new) and worse <= allowed + 1e-12
+
+
+def compare(diff: dict, gate: Gate) -> list[Row]:
+    """One row per metric in ``diff`` (sorted by file, then metric), with the gate's verdict where it applies."""
     rows = []
     for path, metrics in sorted(diff.items()):
         for metric, change in sorted(metrics.items()):
-            if metric not in CHECKS:
-                continue
-            field, lower_is_better = CHECKS[metric]
-            allowed = getattr(gate, field)
             old, new = change.get("old"), change.get("new")
-            if old is None or new is None:
-                ok = new is not None  # a metric that vanished is a regression; a new one is not
-            else:
-                worse = (new - old) if lower_is_better else (old - new)
-                ok = math.isfinite(new) and worse <= allowed + 1e-12
+            allowed, ok = verdict(metric, old, new, gate)
             rows.append(Row(path, metric, old, new, allowed, ok))
     return rows
 
 
+def evaluate(diff: dict, gate: Gate) -> list[Row]:
+    """The gated rows of :func:`compare`; ``ok`` is False where a metric worsened past its limit."""
+    return [r for r in compare(diff, gate) if r.gated]
+
+
+def failures(rows: list[Row]) -> list[str]:
+    """``metric (path)`` of every row the gate fails."""
+    return [f"{r.metric} ({r.path})" for r in rows if r.ok is False]
+
+
 def table(rows: list[Row]) -> str:
+    """The gated ``rows`` as a fixed-width text table."""
     def fmt(v: float | None) -> str:
         return "-" if v is None else f"{v:.6g}"
 
@@ -67,9 +92,10 @@ def table(rows: list[Row]) -> str:
 
 
 def run_gate(base: str, gate: Gate) -> None:
+    """Print the gated metrics against ``base``; raise GateFailed (exit 1) if one regressed past its limit."""
     rows = evaluate(metrics_diff(base), gate)
     print(table(rows) if rows else f"gate: no gated metric changed against {base}")
-    bad = [f"{r.metric} ({r.path})" for r in rows if not r.ok]
+    bad = failures(rows)
     if bad:
         raise GateFailed(f"gate: {', '.join(bad)} regressed against {base} beyond params.yaml gate limits")
     print(f"gate: passed against {base}")

@@ -18,6 +18,9 @@ def main() -> None:
     params = load_params(args.params)
     x, pdf = data.read_pretrain(args.data, params)
 
+    from gan1d.quiet import import_tensorflow
+
+    import_tensorflow()  # keeps TF's C++ start-up lines off stderr
     from gan1d import training  # TensorFlow: imported only once the inputs are known to be good
 
     training.set_seed(params.seed)

@@ -17,6 +17,9 @@ def main() -> None:
     args = ap.parse_args()
     params = load_params(args.params)
 
+    from gan1d.quiet import import_tensorflow
+
+    import_tensorflow()  # before gan1d.robustness: keeps TF's C++ start-up lines off stderr
     from gan1d import robustness
 
     result = robustness.run(params)

@@ -23,6 +23,9 @@ def main() -> None:
     if params.train.use_pretrained:
         read_weights(args.pretrained, "discriminator weights")  # fail on a damaged file before importing TF
 
+    from gan1d.quiet import import_tensorflow
+
+    import_tensorflow()  # before gan1d.training: keeps TF's C++ start-up lines off stderr
     from gan1d import training
     from gan1d.models import Discriminator, load_weights_by_name
 

@@ -1,0 +1,51 @@
+"""Import TensorFlow without its C++ start-up noise on stderr.
+
+On import TensorFlow's C++ side writes a few lines straight to file descriptor 2 ("WARNING: All log messages
+before absl::InitializeLog() is called are written to STDERR", "Could not find cuda drivers ...") before
+``TF_CPP_MIN_LOG_LEVEL`` takes effect, so the variable cannot hide them. :func:`import_tensorflow` imports it
+with descriptor 2 pointed at a temporary file and then writes back every captured line that is not one of
+those known start-up lines: a real error or warning is still shown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from types import ModuleType
+
+# The start-up lines of a CPU-only machine; anything else captured during the import is passed through.
+STARTUP_NOISE = re.compile(
+    r"All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|cudart_stub\.cc.*(Could not find cuda drivers|cudart)"
+    r"|cuda_platform\.cc.*failed call to cuInit"
+    r"|Unable to register cu(DNN|FFT|BLAS) factory"
+)
+
+
+def filter_startup_noise(text: str) -> str:
+    """``text`` without the lines that match :data:`STARTUP_NOISE` (line endings kept)."""
+    return "".join(line for line in text.splitlines(keepends=True) if not STARTUP_NOISE.search(line))
+
+
+def import_tensorflow() -> ModuleType:
+    """Import and return ``tensorflow``, dropping only its known start-up lines from stderr."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            rest = filter_startup_noise(captured.read().decode("utf8", errors="replace"))
+            if rest:
+                sys.stderr.write(rest)
+                sys.stderr.flush()
+    return tensorflow

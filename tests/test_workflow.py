@@ -1,0 +1,43 @@
+"""The pull-request workflow passes actionlint (which does reject a broken workflow) and runs gate and report."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from conftest import ROOT
+
+WORKFLOW = ROOT / ".github/workflows/report.yml"
+
+
+def actionlint(path: Path) -> subprocess.CompletedProcess:
+    exe = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
+    return subprocess.run([exe, "-no-color", str(path)], capture_output=True, text=True)
+
+
+def test_workflow_passes_actionlint():
+    proc = actionlint(WORKFLOW)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path):
+    broken = tmp_path / ".github/workflows/report.yml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text(WORKFLOW.read_text().replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    step: []")
+                      .replace("steps.gate.outcome", "steps.gates.outcome"))
+    proc = actionlint(broken)
+    assert proc.returncode == 1
+    assert 'unexpected key "step"' in proc.stdout and "gates" in proc.stdout
+
+
+def test_workflow_steps():
+    job = yaml.safe_load(WORKFLOW.read_text())["jobs"]["report"]
+    runs = "\n".join(s.get("run", "") for s in job["steps"])
+    uses = [s.get("uses", "").split("@")[0] for s in job["steps"]]
+    assert job["steps"][0]["with"]["fetch-depth"] == 0
+    assert uses[:2] == ["actions/checkout", "actions/setup-python"] and "iterative/setup-cml" in uses
+    for cmd in ("dvc pull --run-cache", "dvc repro", 'gan1d gate "$BASE"', 'gan1d report "$BASE"', "cml comment create report.md"):
+        assert cmd in runs
+    assert job["env"]["BASE"] == "origin/${{ github.base_ref }}"

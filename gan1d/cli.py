@@ -1,12 +1,15 @@
-"""The `gan1d` command: switch recipe presets, gate CI on metric regressions, and report a run against a base."""
+"""The `gan1d` command: switch recipe presets and suite targets, gate CI on metric regressions, and report a run against a base."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
-from gan1d.config import load_params
+import yaml
+
+from gan1d.config import load_params, parse_params
 from gan1d.errors import ConfigError, run_main
 
 
@@ -17,11 +20,48 @@ def preset(name: str, presets: Path, params: Path) -> None:
     if name not in available:
         raise ConfigError(f"preset {name!r}: not found in {presets}/; allowed: {', '.join(available) or 'none'}")
     load_params(source)
-    text = source.read_bytes()
-    tmp = params.with_name(f".{params.name}.tmp")
-    tmp.write_bytes(text)
-    tmp.replace(params)
+    _replace(params, source.read_text(encoding="utf-8"))
     print(f"{params} is now preset {name!r}; run `dvc repro` (or `dvc exp run`) to train it")
+
+
+def _replace(params: Path, text: str) -> None:
+    tmp = params.with_name(f".{params.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(params)
+
+
+def suite(path: Path) -> dict[str, dict]:
+    """The named targets of ``path`` (targets/suite.yaml): name -> {means, sigmas, weights}."""
+    try:
+        named = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"{path}: cannot read the target suite ({type(err).__name__})") from None
+    if not isinstance(named, dict):
+        raise ConfigError(f"{path}: expected a mapping of target names to {{means, sigmas, weights}}")
+    return named
+
+
+def target(name: str, targets: Path, params: Path) -> None:
+    """Rewrite only the ``target:`` block of ``params`` with suite target ``name`` (other lines kept),
+    after validating the whole result."""
+    named = suite(targets)
+    if name not in named:
+        raise ConfigError(f"target {name!r}: not in {targets}; allowed: {', '.join(named)}")
+    text = params.read_text(encoding="utf-8")
+    block = re.search(r"^target:.*\n(?:(?:[ \t].*)?\n)*?(?=\S)", text, flags=re.MULTILINE)
+    if block is None:
+        raise ConfigError(f"{params}: no top-level `target:` block to replace")
+    t = named[name]
+    flow = lambda v: "[" + ", ".join(str(float(x)) for x in v) + "]"  # noqa: E731
+    new = (
+        f"target:                  # suite target {name!r} (targets/suite.yaml): a mixture of Gaussians\n"
+        f"  means: {flow(t['means'])}\n  sigmas: {flow(t['sigmas'])}\n"
+        f"  weights: {flow(t['weights'])}         # normalised to sum to 1\n\n"
+    )
+    text = text[: block.start()] + new + text[block.end() :]
+    parse_params(yaml.safe_load(text))  # refuse before writing anything
+    _replace(params, text)
+    print(f"{params} now learns target {name!r}; run `dvc repro` (or `dvc exp run`) to train it")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,6 +71,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("name", help="the preset's name, e.g. default or classic")
     p.add_argument("--presets", type=Path, default=Path("presets"))
     p.add_argument("--params", type=Path, default=Path("params.yaml"))
+    t = sub.add_parser("target", help="learn a named target of targets/suite.yaml (rewrites only `target:`)")
+    t.add_argument("name", help="e.g. classic, two_far, three, unequal")
+    t.add_argument("--targets", type=Path, default=Path("targets/suite.yaml"))
+    t.add_argument("--params", type=Path, default=Path("params.yaml"))
     g = sub.add_parser("gate", help="fail if a quality metric regressed against BASE (dvc metrics diff)")
     g.add_argument("base", nargs="?", default="HEAD", help="git revision to compare the workspace with")
     g.add_argument("--params", type=Path, default=Path("params.yaml"))
@@ -41,6 +85,8 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv if argv is not None else sys.argv[1:])
     if args.command == "preset":
         run_main(lambda: preset(args.name, args.presets, args.params))
+    elif args.command == "target":
+        run_main(lambda: target(args.name, args.targets, args.params))
     elif args.command == "gate":
         from gan1d.gate import run_gate
 

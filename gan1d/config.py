@@ -78,8 +78,10 @@ class Data:
 
 @dataclass(frozen=True)
 class Model:
-    hidden: int = _f(at_least(1))
+    hidden: int = _f(at_least(1))  # G's hidden units
+    d_hidden: int = _f(at_least(1))  # units of each of D's hidden layers (the seed program: 2 * hidden)
     minibatch: bool = _f()
+    rank: bool = _f()  # D also sees each sample's rank in its batch (its empirical CDF value)
     pack: int = _f(between(1, 4096))  # PacGAN: D judges sorted packs of this many samples (1 = one at a time)
     minibatch_kernels: int = _f(at_least(1))
     minibatch_dims: int = _f(at_least(1))
@@ -87,6 +89,7 @@ class Model:
     init_stddev: float = _f(positive())
     bias_stddev: float = _f(at_least(0.0))  # biases ~ N(0, bias_stddev); 0 = zeros (the seed's init)
     scale_inputs: bool = _f()  # divide G's and D's inputs by noise.range, so both see O(1) values
+    match_init: bool = _f()  # rescale G's last layer at init so its samples start with the target's mean and std
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,8 @@ class Train:
     r1_gamma: float = _f(at_least(0.0))
     gp_weight: float = _f(at_least(0.0))
     ema: float = _f(below_one())
+    instance_noise: float = _f(at_least(0.0))  # std of N(0, .) added to D's inputs, in target stds, at step 0
+    instance_noise_until: float = _f(between(0.0, 1.0))  # ... decaying to 0 (half cosine) by this fraction of the steps
     use_pretrained: bool = _f()
     on_divergence: str = _f(one_of("stop", "continue"))  # a non-finite loss: stop with an error, or go on
     log_every: int = _f(at_least(1))
@@ -309,6 +314,8 @@ def _cross_checks(p: Params) -> None:
         raise ConfigError(
             f"model.pack: got {p.model.pack}; allowed: a divisor of train.batch ({p.train.batch})"
         )
+    if p.model.pack > 1 and p.model.rank:
+        raise ConfigError(f"model.pack: got {p.model.pack}; allowed: 1 with model.rank (use one or the other)")
     if p.model.pack > 1 and p.model.minibatch:
         raise ConfigError(f"model.pack: got {p.model.pack}; allowed: 1 with model.minibatch (use one or the other)")
     lo, hi = p.window

@@ -19,6 +19,13 @@ def replica_weights(k0: np.ndarray, b0: np.ndarray, k1: np.ndarray, b1: np.ndarr
     return {name: np.asarray(w[replica], np.float64) for name, w in weights.items()}
 
 
+def unflatten(flat: np.ndarray, hidden: int) -> dict[str, np.ndarray]:
+    """Generator weights from the flat vector [g0 kernel, g0 bias, g1 kernel, g1 bias] (3 * hidden + 1 numbers)."""
+    flat = np.asarray(flat, np.float64)
+    k0, b0, k1, b1 = np.split(flat, [hidden, 2 * hidden, 3 * hidden])
+    return {"g0_kernel": k0[None, :], "g0_bias": b0[None, :], "g1_kernel": k1[:, None], "g1_bias": b1[None, :]}
+
+
 def load_generator(path: str | Path, replica: int = 0) -> dict[str, np.ndarray]:
     """Replica ``replica``'s generator weights {g0_kernel, g0_bias, g1_kernel, g1_bias} as float64."""
     stored = read_weights(path, "generator weights")
@@ -40,3 +47,8 @@ def score(weights: dict[str, np.ndarray], params: Params) -> tuple[np.ndarray, d
     samples = generate(weights, noise_grid(params.noise, params.evaluate.n_points), params.scaling)
     edges = histogram_edges(params.window, params.evaluate.bins)
     return samples, summarize(samples, Mixture.from_config(params.target), edges)
+
+
+def quality_over_training(weights: np.ndarray, params: Params) -> list[dict[str, float]]:
+    """The evaluation protocol (:func:`score`) at every frame, from G's (F, 3 * hidden + 1) flat weights."""
+    return [score(unflatten(w, params.model.hidden), params)[1] for w in weights]

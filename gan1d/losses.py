@@ -63,11 +63,16 @@ def r1_penalty(grad_real: tf.Tensor, gamma: float) -> tf.Tensor:
 
 
 def gradient_penalty(grad_mixed: tf.Tensor, weight: float) -> tf.Tensor:
-    """WGAN-GP (Gulrajani et al. 2017): weight * mean((|dD(x^)/dx^| - 1)^2), x^ between real and fake.
+    """WGAN-GP (Gulrajani et al. 2017): weight * mean((||dD(x^)/dx^|| - 1)^2), x^ between real and fake.
 
-    In one dimension the gradient norm is the absolute value of the derivative.
+    ``grad_mixed`` is (..., n, k): n inputs of D, each k numbers (a pack of k samples; k = 1 without
+    packing, where the norm is the absolute value of the derivative).
     """
-    return weight * tf.reduce_mean(tf.square(tf.abs(grad_mixed) - 1.0), _AXES)
+    if grad_mixed.shape[-1] == 1:
+        norm = tf.abs(grad_mixed)
+    else:  # the square root's gradient is infinite at 0: keep it away from there
+        norm = tf.sqrt(tf.reduce_sum(tf.square(grad_mixed), axis=-1, keepdims=True) + 1e-12)
+    return weight * tf.reduce_mean(tf.square(norm - 1.0), _AXES)
 
 
 DISCRIMINATOR_LOSSES: dict[str, Callable[[tf.Tensor, tf.Tensor], tf.Tensor]] = {

@@ -15,11 +15,23 @@ def success_w1(target: Mixture) -> float:
     return SUCCESS_W1_STD * target.std
 
 
+_QUANTILES: dict[tuple, np.ndarray] = {}
+
+
+def quantiles(target: Mixture, n: int) -> np.ndarray:
+    """F^-1((i + 0.5) / n) for i < n, cached: a mixture's quantiles take a bisection, and quality over
+    training scores hundreds of frames against the same target."""
+    key = (target.means.tobytes(), target.sigmas.tobytes(), target.weights.tobytes(), n)
+    if key not in _QUANTILES:
+        _QUANTILES.clear()  # one target at a time is all any caller needs
+        _QUANTILES[key] = target.ppf((np.arange(n) + 0.5) / n)
+    return _QUANTILES[key]
+
+
 def wasserstein1(samples: np.ndarray, target: Mixture) -> float:
     """W1 = mean_i |x_(i) - F^-1((i + 0.5) / n)|: sorted samples against the target's quantiles."""
     x = np.sort(np.asarray(samples, np.float64))
-    n = len(x)
-    return float(np.mean(np.abs(x - target.ppf((np.arange(n) + 0.5) / n))))
+    return float(np.mean(np.abs(x - quantiles(target, len(x)))))
 
 
 def ks_statistic(samples: np.ndarray, target: Mixture) -> float:

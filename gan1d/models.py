@@ -97,7 +97,7 @@ class Generator(keras.Model):
 
 
 class Discriminator(keras.Model):
-    """Two tanh layers of 2*hidden, then a third tanh layer or minibatch discrimination, then a logit.
+    """Two tanh layers of d_hidden units, then a third tanh layer or minibatch discrimination, then a logit.
 
     Returns logits; D(x) = sigmoid(logit). With the minibatch layer a sample's score depends on the
     batch it is scored with: ``reference`` fixes that batch (see :func:`decision_boundary`).
@@ -110,8 +110,10 @@ class Discriminator(keras.Model):
     def __init__(self, cfg: Model, replicas: int = 1, scaling: Scaling = IDENTITY):
         super().__init__(name="discriminator")
         self.scaling = scaling
-        width = 2 * cfg.hidden
-        self.d0 = StackedDense(width, replicas, cfg.init_stddev, name="d0")
+        width = cfg.d_hidden
+        # A pack of m inputs: kernels scaled by 1/sqrt(m), so the first layer's pre-activations keep the
+        # size they have for one sample instead of saturating tanh from the first step.
+        self.d0 = StackedDense(width, replicas, cfg.init_stddev / cfg.pack**0.5, name="d0")
         self.d1 = StackedDense(width, replicas, cfg.init_stddev, name="d1")
         if cfg.minibatch:
             self.minibatch = MinibatchDiscrimination(
@@ -121,22 +123,42 @@ class Discriminator(keras.Model):
             self.d2 = StackedDense(width, replicas, cfg.init_stddev, name="d2")
         self.d3 = StackedDense(1, replicas, cfg.init_stddev, name="d3")
         self.use_minibatch = cfg.minibatch
+        self.use_rank = cfg.rank
         self.pack = cfg.pack
-        self(tf.zeros((replicas, 2 * cfg.pack, 1)))
+        self(tf.zeros((replicas, 2 * cfg.pack, 1)))  # builds d0 for 1 + rank inputs per sample
 
-    def _features(self, x: tf.Tensor) -> tf.Tensor:
-        x = (x - self.scaling.center) / self.scaling.spread
+    def _features(self, x: tf.Tensor, reference: tf.Tensor | None = None) -> tf.Tensor:
+        if self.use_rank:  # before standardising: ranks do not change, and the reference is raw data
+            x = tf.concat([(x - self.scaling.center) / self.scaling.spread, batch_rank(x, reference)], axis=-1)
+        else:
+            x = (x - self.scaling.center) / self.scaling.spread
         if self.pack > 1:  # (R, B, 1) -> (R, B / pack, pack), each pack sorted
             x = tf.sort(tf.reshape(x, (tf.shape(x)[0], -1, self.pack)), axis=-1)
         return tf.tanh(self.d1(tf.tanh(self.d0(x))))
 
     def call(self, x: tf.Tensor, reference: tf.Tensor | None = None) -> tf.Tensor:
-        h = self._features(x)
+        h = self._features(x, reference)
         if self.use_minibatch:
-            h = self.minibatch(h, None if reference is None else self._features(reference))
+            h = self.minibatch(h, None if reference is None else self._features(reference, reference))
         else:
             h = tf.tanh(self.d2(h))
         return self.d3(h)
+
+
+def batch_rank(x: tf.Tensor, reference: tf.Tensor | None = None) -> tf.Tensor:
+    """Each sample's rank in its batch, as the batch's empirical CDF: 2 * (#{j: x_j < x_i} + 1/2) / B - 1.
+
+    (R, B, 1) -> (R, B, 1) in (-1, 1), a constant to gradients. Real samples then lie on the curve
+    (x, 2 F(x) - 1) of the data's CDF and fake ones on the generator's: where G holds too much mass
+    below x, D sees it at every x, and a fake sample's gradient points along x towards the data at
+    its rank, across any gap between modes. With ``reference`` (B', 1), ranks are taken in it.
+    """
+    ref = x if reference is None else reference
+    below = tf.cast(ref[:, None, :, 0] < x[:, :, None, 0], tf.float32)  # (R, B, B')
+    n = tf.cast(tf.shape(ref)[1], tf.float32)
+    offset = 0.5 if reference is None else 0.0  # a sample is not below itself: count it as half
+    rank = (tf.reduce_sum(below, axis=-1, keepdims=True) + offset) / n
+    return tf.stop_gradient(2.0 * rank - 1.0)
 
 
 def initialize(model: keras.Model, seeds: Sequence[int], bias_stddev: float = 0.0) -> None:
@@ -153,6 +175,28 @@ def initialize(model: keras.Model, seeds: Sequence[int], bias_stddev: float = 0.
                 for seed in seeds
             ]
             var.assign(np.stack(per_replica).astype(np.float32))
+
+
+def match_moments(g: Generator, z: np.ndarray, mean: float, std: float) -> None:
+    """Rescale G's last layer so that G(z) has exactly ``mean`` and ``std`` on the noise grid ``z``.
+
+    G(z) = c + s * (h(z) k1 + b1) with h the hidden layer: an affine change of (k1, b1) moves and
+    stretches the output without changing its shape. Without it a fresh G lands wherever its random
+    biases put it, often all on one side of a multimodal target, and D pulls it to the nearest mode
+    only. Computed per replica in float64 (NumPy), so replica r does not depend on its neighbours.
+    """
+    c, s = g.scaling.center, g.scaling.spread
+    k0, b0 = (np.asarray(w, np.float64) for w in g.g0.weights)
+    k1, b1 = (np.asarray(w, np.float64) for w in g.g1.weights)
+    new_k1, new_b1 = np.empty_like(k1), np.empty_like(b1)
+    for r in range(k1.shape[0]):
+        h = np.logaddexp(0.0, (z * g.scaling.noise)[:, None] @ k0[r] + b0[r])
+        out = c + s * (h @ k1[r] + b1[r])[:, 0]
+        gain = std / max(float(np.std(out)), 1e-12)  # a flat G (all kernels ~0) stays flat, centred
+        new_k1[r] = k1[r] * gain
+        new_b1[r] = (b1[r] - (float(np.mean(out)) - c) / s) * gain + (mean - c) / s
+    g.g1.kernel.assign(new_k1.astype(np.float32))
+    g.g1.bias.assign(new_b1.astype(np.float32))
 
 
 def load_weights_by_name(model: keras.Model, path: str | Path) -> None:

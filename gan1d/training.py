@@ -23,18 +23,18 @@ from tqdm import tqdm
 
 from gan1d import frames, losses
 from gan1d.config import Optimizer, Params
-from gan1d.distributions import density, histogram_edges, noise_grid
+from gan1d.distributions import Mixture, density, histogram_edges, noise_grid
 from gan1d.errors import ArtifactError, DivergenceError
 from gan1d.inference import replica_weights
 from gan1d.io import RESTORE_HINT, atomic_path
-from gan1d.models import Discriminator, Generator, decision_boundary, initialize
+from gan1d.models import Discriminator, Generator, decision_boundary, initialize, match_moments
 
 ChunkHook = Callable[[int, float], None]
 
 CHUNK = 2000  # steps per compiled call: big enough to hide dispatch, small enough for a live progress bar
 
 # Stateless RNG streams (the second half of every seed pair).
-_REAL, _D_NOISE, _G_NOISE, _MIX = 1, 2, 3, 4
+_REAL, _D_NOISE, _G_NOISE, _MIX, _BLUR_REAL, _BLUR_FAKE, _BLUR_G = 1, 2, 3, 4, 5, 6, 7
 
 
 def set_seed(seed: int) -> None:
@@ -202,6 +202,7 @@ class Trained:
     frame_grid: np.ndarray  # (G,)
     boundary: np.ndarray  # (F, R, G)
     generated: np.ndarray  # (F, R, K) densities on histogram_edges(window, frame_bins), of the EMA generator
+    weights: np.ndarray  # (F, R, 3 * hidden + 1) the EMA generator's weights at each frame (inference.flatten order)
 
 
 def frame_steps(steps: int, log_every: int) -> np.ndarray:
@@ -250,6 +251,9 @@ def train(
     replicas = len(seeds)
     g = Generator(p.model, replicas, p.scaling)
     initialize(g, seeds, p.model.bias_stddev)
+    if p.model.match_init:
+        target = Mixture.from_config(p.target)
+        match_moments(g, noise_grid(p.noise, t.frame_samples), target.mean, target.std)
     g_ema = Generator(p.model, replicas, p.scaling, name="ema_generator")
     for e, w in zip(g_ema.weights, g.weights):
         e.assign(w)
@@ -285,16 +289,32 @@ def train(
         idx = tf.minimum(tf.cast(u * n_real, tf.int32), n_real - 1)
         return tf.gather(real_t, idx, batch_dims=1)[..., None]
 
+    blur_scale = t.instance_noise * Mixture.from_config(p.target).std
+    blur_steps = max(1.0, t.instance_noise_until * t.steps)
+
+    def blur(v: tf.Tensor, stream: int, *counters: tf.Tensor) -> tf.Tensor:
+        """Instance noise: v + sigma(s) * N(0, 1), sigma decaying from instance_noise target stds to 0
+        on a half cosine over the first instance_noise_until of the steps. It fills the gaps between
+        modes: D then has no empty valley that G's samples cannot cross."""
+        if t.instance_noise == 0:
+            return v
+        s = tf.cast(counters[0], tf.float32)
+        sigma = blur_scale * 0.5 * (1.0 + tf.cos(math.pi * tf.minimum(s / blur_steps, 1.0)))
+        eps = _per_replica(seed_t, stream, counters, lambda k: tf.random.stateless_normal((t.batch, 1), k))
+        return v + sigma * eps
+
     def d_objective(x: tf.Tensor, fake: tf.Tensor, s: tf.Tensor, j: tf.Tensor) -> tf.Tensor:
+        x, fake = blur(x, _BLUR_REAL, s, j), blur(fake, _BLUR_FAKE, s, j)
         if t.penalty == "r1":
             real_out, grad = _input_gradient(d, x)
             loss = d_loss_fn(real_out, d(fake)) + losses.r1_penalty(grad, t.r1_gamma)
         else:
             loss = d_loss_fn(d(x), d(fake))
         if t.loss == "wasserstein":
-            eps = uniform(_MIX, s, j)
+            # One mixing weight per input of D: with packing, per pack (a point in R^pack).
+            eps = tf.repeat(uniform(_MIX, s, j)[:, :: p.model.pack], p.model.pack, axis=1)
             _, grad = _input_gradient(d, eps * x + (1.0 - eps) * fake)
-            loss += losses.gradient_penalty(grad, t.gp_weight)
+            loss += losses.gradient_penalty(tf.reshape(grad, (replicas, -1, p.model.pack)), t.gp_weight)
         return loss
 
     def step(s: tf.Tensor) -> tf.Tensor:
@@ -307,7 +327,7 @@ def train(
             _apply(tape, total, d_opt, d)
         z = spaced + uniform(_G_NOISE, s) * p.noise.jitter
         with tf.GradientTape() as tape:
-            g_loss = g_loss_fn(d(g(z)))
+            g_loss = g_loss_fn(d(blur(g(z), _BLUR_G, s)))
             total = tf.reduce_sum(g_loss)
         _apply(tape, total, g_opt, g)
         for e, w in zip(g_ema.weights, g.weights):
@@ -317,15 +337,20 @@ def train(
     def snapshot() -> tuple[tf.Tensor, ...]:
         if not record_frames:
             return ()
-        return decision_boundary(d, grid_t, reference), _histogram(g_ema(frame_noise)[..., 0], edges)
+        # G's weights are 3 * hidden + 1 numbers: quality over training is scored from them afterwards
+        # in NumPy, by the same protocol as the evaluate stage.
+        flat = tf.concat([tf.reshape(w, (replicas, -1)) for w in g_ema.weights], axis=1)
+        return decision_boundary(d, grid_t, reference), _histogram(g_ema(frame_noise)[..., 0], edges), flat
 
     every = t.log_every if record_frames else CHUNK
-    snap_shapes = [(replicas, t.frame_grid), (replicas, t.frame_bins)] if record_frames else []
+    n_weights = 3 * p.model.hidden + 1
+    snap_shapes = [(replicas, t.frame_grid), (replicas, t.frame_bins), (replicas, n_weights)] if record_frames else []
     record, snaps = _compiled_run(step, snapshot, ((replicas, 2), snap_shapes), t.steps, every, "train", on_chunk)
-    boundary, generated = snaps if record_frames else (np.zeros((0, replicas, t.frame_grid)),) * 2
+    if not record_frames:
+        snaps = [np.zeros((0, replicas, n)) for n in (t.frame_grid, t.frame_bins, n_weights)]
     step_var = tf.Variable(t.steps, dtype=tf.int64, name="step")
     steps_at = frame_steps(t.steps, t.log_every) if record_frames else np.zeros(0, np.int64)
-    return Trained(g, g_ema, d, d_opt, g_opt, step_var, record, steps_at, grid, boundary, generated)
+    return Trained(g, g_ema, d, d_opt, g_opt, step_var, record, steps_at, grid, *snaps)
 
 
 def generator_weights(g: Generator, replica: int) -> dict[str, np.ndarray]:

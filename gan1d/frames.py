@@ -1,8 +1,10 @@
 """The frames table: what every picture of training needs, as one long Parquet table.
 
 One row per (frame, curve, x): ``frame`` (0-based), ``step`` (training steps done when it was
-taken), ``curve`` (``decision_boundary``, ``real`` or ``generated``), ``x`` and ``y``. Densities are
-given at histogram bin centres; the decision boundary at the points of an x grid.
+taken), ``curve`` (``decision_boundary``, ``real``, ``generated``, ``transport`` or ``quantile``), ``x``
+and ``y``. Densities are given at histogram bin centres; the decision boundary at the points of an x
+grid; the transport map G(z) and the target's quantile function F^-1(u(z)) at points z of the noise
+range (u(z) the level of z in G's uniform noise), so G's map can be drawn against the ideal one.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from gan1d.errors import ArtifactError
 from gan1d.io import RESTORE_HINT, read_table, write_table
 
 COLUMNS = ("frame", "step", "curve", "x", "y")
-CURVES = ("decision_boundary", "real", "generated")
+CURVES = ("decision_boundary", "real", "generated", "transport", "quantile")
 
 
 @dataclass(frozen=True)
@@ -28,17 +30,23 @@ class Frames:
     centers: np.ndarray  # (K,) histogram bin centres
     real: np.ndarray  # (K,) density of the real data (the same in every frame)
     generated: np.ndarray  # (F, K) density of generated samples
+    noise: np.ndarray  # (Z,) points of G's noise range
+    transport: np.ndarray  # (F, Z) G(z) at those points
+    quantile: np.ndarray  # (Z,) the target's quantile function at the same levels (the same in every frame)
 
     def __len__(self) -> int:
         return len(self.steps)
 
 
 def to_table(f: Frames) -> pa.Table:
-    n, g, k = len(f.steps), len(f.grid), len(f.centers)
-    per_frame = g + 2 * k
-    x = np.concatenate([f.grid, f.centers, f.centers])
-    y = np.concatenate([f.boundary, np.broadcast_to(f.real, (n, k)), f.generated], axis=1)
-    curve = np.repeat(np.array(CURVES), [g, k, k])
+    n, g, k, z = len(f.steps), len(f.grid), len(f.centers), len(f.noise)
+    per_frame = g + 2 * k + 2 * z
+    x = np.concatenate([f.grid, f.centers, f.centers, f.noise, f.noise])
+    y = np.concatenate(
+        [f.boundary, np.broadcast_to(f.real, (n, k)), f.generated, f.transport, np.broadcast_to(f.quantile, (n, z))],
+        axis=1,
+    )
+    curve = np.repeat(np.array(CURVES), [g, k, k, z, z])
     return pa.table(
         {
             "frame": pa.array(np.repeat(np.arange(n, dtype=np.int32), per_frame)),
@@ -81,7 +89,7 @@ def read(path: str | Path) -> Frames:
         if not all(m.any() for m in masks) or not np.array_equal(np.tile(first, n), curve):
             raise ValueError("every frame must hold the same curves at the same x")
         y2 = y.reshape(n, per_frame)
-        b, r, g = masks
+        b, r, g, t, q = masks
         return Frames(
             steps=step[::per_frame].astype(np.int64),
             grid=x[:per_frame][b],
@@ -89,6 +97,9 @@ def read(path: str | Path) -> Frames:
             centers=x[:per_frame][g],
             real=y2[0, r],
             generated=y2[:, g],
+            noise=x[:per_frame][t],
+            transport=y2[:, t],
+            quantile=y2[0, q],
         )
     except (ValueError, pa.ArrowException) as err:
         raise ArtifactError(f"{path}: not a frames table ({err}); {RESTORE_HINT}") from None

@@ -23,6 +23,7 @@ from matplotlib.text import Text  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from gan1d.config import Render  # noqa: E402
+from gan1d.distributions import Mixture  # noqa: E402
 from gan1d.frames import Frames  # noqa: E402
 from gan1d.io import atomic_path  # noqa: E402
 
@@ -63,10 +64,11 @@ def _even_pixels(inches: float, dpi: int) -> float:
     return (int(round(inches * dpi)) // 2 * 2) / dpi
 
 
-def _plot(frames: Frames, cfg: Render, animated: bool) -> _Plot:
-    fig = Figure(figsize=(_even_pixels(cfg.width, cfg.dpi), _even_pixels(cfg.height, cfg.dpi)), dpi=cfg.dpi)
+def _plot(frames: Frames, cfg: Render, animated: bool, transport: bool = False) -> _Plot:
+    width = cfg.width * (2 if transport else 1)
+    fig = Figure(figsize=(_even_pixels(width, cfg.dpi), _even_pixels(cfg.height, cfg.dpi)), dpi=cfg.dpi)
     canvas = FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    ax = fig.add_subplot(1, 2, 1) if transport else fig.add_subplot()
     ax.set_title(TITLE)
     ax.set_xlabel("Data values")
     ax.set_ylabel("Probability density")
@@ -78,8 +80,26 @@ def _plot(frames: Frames, cfg: Render, animated: bool) -> _Plot:
     (generated,) = ax.plot([], [], label="generated data", **kw)
     counter = ax.text(0.02, 0.95, "", ha="left", va="top", transform=ax.transAxes, **kw)
     ax.legend(loc="upper right")
+    if transport:
+        _transport_panel(fig.add_subplot(1, 2, 2), frames)
     fig.tight_layout()
     return _Plot(fig, canvas, boundary, real, generated, counter)
+
+
+def _transport_panel(ax, frames: Frames) -> None:
+    """G's transport map at the last frame against the target's quantile function, over G's noise range.
+
+    In one dimension the best generator of a monotone map is the quantile function itself: where
+    the two curves part, G puts mass in the wrong place (a flat stretch of G is a spike of samples,
+    a missing step is a missing mode)."""
+    ax.set_title("Transport map: where G sends the noise")
+    ax.set_xlabel("noise z")
+    ax.set_ylabel("data value x")
+    ax.plot(frames.noise, frames.quantile, color="C1", lw=2.5, alpha=0.6, label="target quantile F⁻¹(u(z))")
+    ax.plot(frames.noise, frames.transport[-1], color="C2", label="generator G(z)")
+    lo, hi = frames.grid[0], frames.grid[-1]
+    ax.set_ylim(lo, hi)
+    ax.legend(loc="upper left")
 
 
 def render_video(frames: Frames, cfg: Render, path: str | Path) -> int:
@@ -108,8 +128,58 @@ def render_video(frames: Frames, cfg: Render, path: str | Path) -> int:
 
 def render_final(frames: Frames, cfg: Render, path: str | Path) -> None:
     """A PNG of the last frame: the final decision boundary and densities at bin centres."""
-    plot = _plot(frames, cfg, animated=False)
+    plot = _plot(frames, cfg, animated=False, transport=True)
     plot.show(frames, len(frames) - 1)
+    _save_png(plot.fig, path)
+
+
+def render_seeds(samples: np.ndarray, seeds: list[int], rows: list[dict[str, float]], target: Mixture,
+                 window: tuple[float, float], cfg: Render, w1_path: str | Path, grid_path: str | Path) -> None:
+    """The robustness stage at a glance: (a) every seed's W1 in target stds against the success line,
+    (b) small multiples of every seed's generated density over the target's (a collapsed seed is a
+    lone spike beside an empty mode, in red)."""
+    from gan1d.metrics import SUCCESS_W1_STD
+
+    w1 = np.array([r.get("w1_std", np.nan) for r in rows])
+    ok = np.array([r.get("success", 0.0) == 1.0 for r in rows])
+    fig = Figure(figsize=(max(cfg.width, 0.25 * len(seeds) + 1.5), cfg.height), dpi=cfg.dpi)
+    ax = fig.add_subplot()
+    shown = np.where(np.isfinite(w1), w1, np.nanmax(np.append(w1[np.isfinite(w1)], 1.0)))
+    ax.bar([str(s) for s in seeds], shown, color=np.where(ok, "C2", "C3"))
+    ax.axhline(SUCCESS_W1_STD, color="k", ls="--", lw=1, label=f"success: W1 < {SUCCESS_W1_STD} target std")
+    ax.set_yscale("log")
+    ax.set_xlabel("seed")
+    ax.set_ylabel("W1 / target std (log scale)")
+    ax.set_title(f"{int(ok.sum())} of {len(seeds)} seeds succeed (green), every mode covered")
+    ax.tick_params(axis="x", labelrotation=90, labelsize=7)
+    ax.legend(loc="upper right")
+    fig.tight_layout()
+    _save_png(fig, w1_path)
+
+    cols = int(np.ceil(np.sqrt(len(seeds) * 1.5)))
+    nrows = int(np.ceil(len(seeds) / cols))
+    fig = Figure(figsize=(1.6 * cols + 0.4, 1.2 * nrows + 0.6), dpi=cfg.dpi)
+    edges = np.linspace(window[0], window[1], 81)
+    centers = 0.5 * (edges[:-1] + edges[1:])
+    pdf = target.pdf(centers)
+    top = 1.3 * float(pdf.max())
+    for i, (seed, x) in enumerate(zip(seeds, samples)):
+        ax = fig.add_subplot(nrows, cols, i + 1)
+        ax.fill_between(centers, pdf, color="C1", alpha=0.35, lw=0)
+        hist = np.histogram(x[np.isfinite(x)], bins=edges)[0] / (len(x) * np.diff(edges))
+        ax.plot(centers, hist, color="C2" if ok[i] else "C3", lw=1)
+        ax.set_ylim(0, top)
+        ax.set_xlim(*window)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"seed {seed}: {w1[i]:.3g}", fontsize=7, color="k" if ok[i] else "C3")
+    fig.suptitle("Every seed's generated density (line) over the target's (shaded); W1 in target stds", fontsize=9)
+    fig.tight_layout()
+    _save_png(fig, grid_path)
+
+
+def _save_png(fig: Figure, path: str | Path) -> None:
+    FigureCanvasAgg(fig)
     with atomic_path(path) as tmp:
         # No "Software" text chunk: the bytes then do not change with matplotlib's patch version.
-        plot.fig.savefig(tmp, format="png", metadata={"Software": None})
+        fig.savefig(tmp, format="png", metadata={"Software": None})

@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm import tqdm
 
-from gan1d import frames, losses
+from gan1d import frames, inference, losses
 from gan1d.config import Optimizer, Params
 from gan1d.distributions import Mixture, density, histogram_edges, noise_grid
 from gan1d.errors import ArtifactError, DivergenceError
@@ -421,6 +421,9 @@ def generate(g: Generator, z: np.ndarray) -> np.ndarray:
 def write_frames(path: str | Path, trained: Trained, real: np.ndarray, params: Params) -> None:
     """Write replica 0's frames, with the real data's density on the same bins."""
     edges = histogram_edges(params.window, params.train.frame_bins)
+    z = noise_grid(params.noise, params.train.frame_bins)
+    levels = (z + params.noise.range) / (2 * params.noise.range)  # G's noise is uniform on [-range, range]
+    transport = [inference.generate(inference.unflatten(w, params.model.hidden), z, params.scaling) for w in trained.weights[:, 0]]
     frames.write(
         path,
         frames.Frames(
@@ -430,14 +433,27 @@ def write_frames(path: str | Path, trained: Trained, real: np.ndarray, params: P
             centers=0.5 * (edges[:-1] + edges[1:]),
             real=density(real, edges),
             generated=trained.generated[:, 0],
+            noise=z,
+            transport=np.array(transport).reshape(len(trained.frame_steps), len(z)),
+            quantile=Mixture.from_config(params.target).ppf(levels),
         ),
     )
 
 
-def write_losses(path: str | Path, step_losses: np.ndarray, every: int = 1) -> None:
-    """Log the (D, G) losses of every ``every``-th step with dvclive into ``path``, atomically.
+QUALITY = ("w1", "ks", "modes_covered", "mass_error")  # logged at every frame as quality/<name>
 
-    Each logged value is the mean over the ``every`` steps up to it (every = 1: the step's own
+
+def write_losses(
+    path: str | Path,
+    step_losses: np.ndarray,
+    every: int = 1,
+    frame_steps: Sequence[int] = (),
+    quality: Sequence[dict[str, float]] = (),
+) -> None:
+    """Log the (D, G) losses of every ``every``-th step, and the quality of G at every frame
+    (``quality/w1`` etc., x = steps done), with dvclive into ``path``, atomically.
+
+    Each logged loss is the mean over the ``every`` steps up to it (every = 1: the step's own
     loss). No timestamps are logged, so the files are the same on every rerun.
     """
     n = len(step_losses) // every * every
@@ -451,3 +467,7 @@ def write_losses(path: str | Path, step_losses: np.ndarray, every: int = 1) -> N
                 live.step = (i + 1) * every - 1
                 live.log_metric("loss_d", round(float(loss_d), 6))
                 live.log_metric("loss_g", round(float(loss_g), 6))
+            for step, metrics in zip(frame_steps, quality):
+                live.step = int(step)
+                for name in QUALITY:
+                    live.log_metric(f"quality/{name}", metrics[name])

@@ -4,8 +4,10 @@ import argparse
 
 from gan1d import data
 from gan1d.config import load_params
+from gan1d.distributions import Mixture
 from gan1d.errors import run_main
 from gan1d.io import write_json, write_table
+from gan1d.render import render_seeds
 
 
 def main() -> None:
@@ -14,6 +16,8 @@ def main() -> None:
     ap.add_argument("--metrics", required=True, help="output: summary metrics (JSON)")
     ap.add_argument("--per-seed", required=True, help="output: metrics of every seed (Parquet)")
     ap.add_argument("--samples", required=True, help="output: generated samples of every seed (Parquet)")
+    ap.add_argument("--w1-plot", required=True, help="output: every seed's W1 against the success line (PNG)")
+    ap.add_argument("--densities", required=True, help="output: every seed's generated density over the target (PNG)")
     args = ap.parse_args()
     params = load_params(args.params)
 
@@ -25,11 +29,14 @@ def main() -> None:
     result = robustness.run(params)
     write_table(args.per_seed, result.per_seed_table())
     data.write_samples(args.samples, result.samples, result.seeds)
+    render_seeds(result.samples, result.seeds, result.per_seed, Mixture.from_config(params.target), params.window,
+                 params.render, args.w1_plot, args.densities)
     summary = result.summary()
     write_json(args.metrics, summary)
     print(
-        f"robustness: {summary['seeds']} seeds, success rate {summary['success_rate']:.2f}, "
-        f"median W1 {summary['median_w1']}, worst W1 {summary['worst_w1']}, NaN {summary['nan_count']}"
+        f"robustness: {summary['seeds']} seeds, success rate {summary['success_rate']:.2f} "
+        f"(all modes covered {summary['all_modes_rate']:.2f}), median W1 {summary['median_w1']} "
+        f"({summary['median_w1_std']} target std), worst W1 {summary['worst_w1']}, NaN {summary['nan_count']}"
     )
 
 

@@ -5,6 +5,7 @@ import argparse
 from gan1d import data
 from gan1d.config import load_params
 from gan1d.errors import run_main
+from gan1d.inference import quality_over_training
 from gan1d.io import read_weights
 
 
@@ -41,9 +42,13 @@ def main() -> None:
     training.save_checkpoint(args.checkpoint, result)
     training.save_weights(args.generator, result.ema_generator)
     training.write_frames(args.frames, result, real, params)
-    training.write_losses(args.live, result.losses[:, 0], params.train.loss_every)
+    quality = quality_over_training(result.weights[:, 0], params)
+    training.write_losses(args.live, result.losses[:, 0], params.train.loss_every, result.frame_steps, quality)
     loss_d, loss_g = result.losses[-1, 0]
-    print(f"train: {params.train.steps} steps, {len(result.frame_steps)} frames, final loss D {loss_d:.4f} G {loss_g:.4f}")
+    print(
+        f"train: {params.train.steps} steps, {len(result.frame_steps)} frames, final loss D {loss_d:.4f} G {loss_g:.4f}, "
+        f"W1 {quality[-1]['w1']:.4f} ({quality[-1]['w1_std']:.3f} target std)"
+    )
 
 
 if __name__ == "__main__":

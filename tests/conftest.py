@@ -28,6 +28,7 @@ def tiny_raw() -> dict:
     raw["pretrain"].update(steps=20, batch=8)
     raw["train"].update(steps=30, batch=8, log_every=10, loss_every=5, frame_grid=50, frame_bins=20, frame_samples=200)
     raw["seed"] = 1
+    raw["target"] = {"means": [-2.0, 4.0], "sigmas": [0.5, 0.5], "weights": [1.0, 1.0]}  # a mixture, end to end
     raw["robustness"].update(first_seed=1, count=3)  # seed 1 again: its row must equal the main run
     raw["evaluate"].update(n_points=500, bins=20)
     raw["render"].update(dpi=40)

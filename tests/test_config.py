@@ -53,7 +53,7 @@ BAD = [
     ("render.fps", 0, "render.fps: got 0"),
     ("model.pack", 3, "model.pack: got 3; allowed: a divisor of train.batch (128)"),
     ("model.pack", 0, "model.pack: got 0; allowed: a number in [1, 4096]"),
-    ("target.sigmas", [1e-7], "target: spans"),
+    ("target", {"means": [0.0, 100.0], "sigmas": [1e-5, 1.0], "weights": [1.0, 1.0]}, "target: spans"),
     ("model.minibatch", "yes", "model.minibatch: got 'yes'; expected true or false"),
     ("train.log_every", 50000, "train.log_every: got 50000; allowed: at most train.steps (20000)"),
     ("train.loss_every", 0, "train.loss_every: got 0; allowed: a number >= 1"),
@@ -110,3 +110,14 @@ def test_a_stage_reports_bad_params_in_one_line_without_traceback(tmp_path):
         "error: target.sigmas: got [0.0]; allowed: a non-empty list of numbers > 0"
     ]
     assert not out.exists()
+
+
+def test_window_follows_the_target_not_the_noise_range():
+    raw = default_raw()
+    raw["target"] = {"means": [-3.0], "sigmas": [2.0], "weights": [1.0]}  # wide: mass far outside [-8, 8]'s old cut
+    params = parse_params(raw)
+    assert params.window == pytest.approx((-15.0, 9.0))  # -3 +/- 4 * 2, widened by a quarter of 16 each side
+    raw["noise"]["range"] = 1.0  # G's input range no longer has to hold the target
+    assert parse_params(raw).window == params.window
+    raw["target"] = {"means": [-2.0, 4.0], "sigmas": [0.5, 0.5], "weights": [1.0, 1.0]}
+    assert parse_params(raw).window == pytest.approx((-6.5, 8.5))  # [-4, 6] widened by 2.5

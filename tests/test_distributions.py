@@ -55,6 +55,6 @@ def test_rng_streams_are_independent_and_stable():
 
 
 def test_density_counts_all_values():
-    edges = histogram_edges(Noise(range=1.0, jitter=0.0), 2)  # [-1, 0, 1]
+    edges = histogram_edges((-1.0, 1.0), 2)  # [-1, 0, 1]
     # 2 of 4 values in [-1, 0), 1 in [0, 1], 1 outside: density = count / (4 * width 1)
     np.testing.assert_allclose(density(np.array([-0.5, -0.2, 0.5, 7.0]), edges), [0.5, 0.25])

@@ -9,6 +9,8 @@ from conftest import built_repo, run
 from test_reliability import md5s
 from test_remote import md5
 
+pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
+
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):

@@ -18,6 +18,9 @@ def sample_frames() -> frames.Frames:
         centers=np.linspace(-7.5, 7.5, 4),
         real=r.random(4),
         generated=r.random((3, 4)),
+        noise=np.linspace(-8, 8, 5),
+        transport=r.random((3, 5)),
+        quantile=np.linspace(2, 6, 5),
     )
 
 
@@ -25,7 +28,7 @@ def test_frames_round_trip(tmp_path):
     f = sample_frames()
     frames.write(tmp_path / "f.parquet", f)
     back = frames.read(tmp_path / "f.parquet")
-    for name in ("steps", "grid", "boundary", "centers", "real", "generated"):
+    for name in ("steps", "grid", "boundary", "centers", "real", "generated", "noise", "transport", "quantile"):
         np.testing.assert_array_equal(getattr(back, name), getattr(f, name))
     assert len(back) == 3
 

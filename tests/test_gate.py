@@ -8,6 +8,8 @@ from conftest import make_repo, run, tiny_raw
 from gan1d.config import Gate
 from gan1d.gate import evaluate
 
+pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
+
 GATE = Gate(w1=0.01, ks=0.02, success_rate=0.1)
 
 

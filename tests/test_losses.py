@@ -85,3 +85,9 @@ def test_every_loss_name_has_both_halves():
     assert set(losses.DISCRIMINATOR_LOSSES) == set(losses.GENERATOR_LOSSES) == {
         "minimax", "non_saturating", "least_squares", "wasserstein"
     }
+
+
+def test_gradient_penalty_of_a_pack_uses_the_norm_over_the_pack():
+    # two packs of two: gradients (3, 4) and (0, 0): norms 5 and 0 -> 10 * ((5 - 1)^2 + (0 - 1)^2) / 2 = 85
+    grad = tf.constant([[[3.0, 4.0], [0.0, 0.0]]])
+    assert losses.gradient_penalty(grad, 10.0).numpy()[0] == pytest.approx(85.0, rel=1e-5)

@@ -5,10 +5,17 @@ import pytest
 import tensorflow as tf
 
 from gan1d.config import Model
-from gan1d.models import Discriminator, Generator, MinibatchDiscrimination, decision_boundary, initialize
+from dataclasses import replace
 
-MB = Model(hidden=4, minibatch=True, minibatch_kernels=5, minibatch_dims=3, minibatch_init_stddev=0.02, init_stddev=1.0, bias_stddev=0.0, scale_inputs=False)
-PLAIN = Model(hidden=4, minibatch=False, minibatch_kernels=5, minibatch_dims=3, minibatch_init_stddev=0.02, init_stddev=1.0, bias_stddev=0.0, scale_inputs=False)
+from gan1d.config import Scaling
+from gan1d.inference import generate, replica_weights
+from gan1d.models import (
+    Discriminator, Generator, MinibatchDiscrimination, batch_rank, decision_boundary, initialize, match_moments,
+)
+
+PLAIN = Model(hidden=4, d_hidden=8, minibatch=False, rank=False, pack=1, minibatch_kernels=5, minibatch_dims=3,
+              minibatch_init_stddev=0.02, init_stddev=1.0, bias_stddev=0.0, scale_inputs=False, match_init=False)
+MB = replace(PLAIN, minibatch=True)
 
 
 def layer(replicas: int = 1) -> MinibatchDiscrimination:
@@ -74,3 +81,47 @@ def test_generator_is_dense_softplus_dense():
     k0, b0, k1, b1 = (w.numpy()[0] for w in g.weights)
     expect = np.log1p(np.exp(z[:, None] @ k0 + b0)) @ k1 + b1
     np.testing.assert_allclose(g(tf.constant(z[None, :, None])).numpy()[0], expect, rtol=1e-5)
+
+
+def test_batch_rank_is_the_empirical_cdf():
+    x = tf.constant([[[3.0], [1.0], [2.0], [10.0]]])
+    # ranks 2, 0, 1, 3 of 4 -> (rank + 1/2) / 4 -> 2 F - 1
+    np.testing.assert_allclose(batch_rank(x).numpy()[0, :, 0], [0.25, -0.75, -0.25, 0.75])
+    ref = tf.constant([[[0.0], [1.0], [2.0], [3.0]]])
+    grid = tf.constant([[[-1.0], [1.5], [9.0]]])  # in a reference: the fraction of it below each point
+    np.testing.assert_allclose(batch_rank(grid, ref).numpy()[0, :, 0], [-1.0, 0.0, 1.0])
+
+
+def test_rank_feature_gives_no_gradient_through_the_rank():
+    x = tf.constant([[[0.0], [1.0]]])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        r = batch_rank(x)
+    assert tape.gradient(r, x) is None
+
+
+def test_packed_discriminator_scores_one_logit_per_sorted_pack():
+    d = Discriminator(replace(PLAIN, pack=4), replicas=2)
+    initialize(d, [1, 2], 1.0)
+    x = tf.random.stateless_normal((2, 8, 1), [5, 6])
+    out = d(x)
+    assert out.shape == (2, 2, 1)
+    shuffled = tf.gather(x, [3, 1, 0, 2, 7, 4, 6, 5], axis=1)  # order inside a pack does not matter
+    np.testing.assert_allclose(d(shuffled).numpy(), out.numpy(), rtol=1e-6)
+    curve = decision_boundary(d, tf.zeros((2, 5, 1)), x[:, :7])
+    assert curve.shape == (2, 5)
+
+
+def test_match_moments_gives_the_target_mean_and_std_per_replica():
+    scaling = Scaling(1 / 8, 1.0, 3.0)
+    g = Generator(PLAIN, replicas=3, scaling=scaling)
+    initialize(g, [1, 2, 3], 1.0)
+    z = np.linspace(-8, 8, 1001)
+    match_moments(g, z, 1.0, 3.04)
+    for r in range(3):
+        x = generate(replica_weights(*(w.numpy() for w in g.weights), r), z, scaling)
+        assert np.mean(x) == pytest.approx(1.0, abs=1e-4) and np.std(x) == pytest.approx(3.04, rel=1e-4)
+    alone = Generator(PLAIN, replicas=1, scaling=scaling)
+    initialize(alone, [2], 1.0)
+    match_moments(alone, z, 1.0, 3.04)
+    np.testing.assert_array_equal(alone.g1.kernel.numpy()[0], g.g1.kernel.numpy()[1])  # replica 1 = seed 2 alone

@@ -14,6 +14,8 @@ import yaml
 from conftest import make_repo, run, tiny_raw
 from gan1d import frames
 
+pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
+
 OUTPUTS = [
     "data/sample/real.parquet",
     "data/sample/pretrain.parquet",
@@ -25,6 +27,8 @@ OUTPUTS = [
     "data/train/live/metrics.json",
     "data/train/live/plots/metrics/loss_d.tsv",
     "data/train/live/plots/metrics/loss_g.tsv",
+    "data/train/live/plots/metrics/quality/w1.tsv",
+    "data/train/live/plots/metrics/quality/modes_covered.tsv",
     "data/evaluate/metrics.json",
     "data/evaluate/samples.parquet",
     "data/render/training.mp4",
@@ -32,6 +36,8 @@ OUTPUTS = [
     "data/robustness/metrics.json",
     "data/robustness/per_seed.parquet",
     "data/robustness/samples.parquet",
+    "data/robustness/w1_per_seed.png",
+    "data/robustness/densities.png",
 ]
 
 ALL_STAGES = {"sample", "pretrain", "train", "evaluate", "render", "robustness"}
@@ -77,13 +83,21 @@ def test_repro_builds_every_artifact(repo):
     assert (repo / "data/render/final.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     metrics = json.loads((repo / "data/evaluate/metrics.json").read_text())
-    assert {"w1", "ks", "js", "mean", "std", "std_ratio", "within_3sigma"} <= set(metrics)
+    assert {"w1", "w1_std", "ks", "js", "mean", "std", "std_ratio", "within_3sigma", "modes_covered", "mass_error"} <= set(metrics)
+    assert metrics["modes"] == 2.0  # the tiny target is a two-component mixture
+    # quality over training: one row per frame, and the last frame's W1 is the evaluate stage's
+    quality = (repo / "data/train/live/plots/metrics/quality/w1.tsv").read_text().splitlines()
+    assert quality[0] == "step\tw1" and [int(r.split("\t")[0]) for r in quality[1:]] == [10, 20, 30]
+    assert float(quality[-1].split("\t")[1]) == metrics["w1"]
+    assert table.transport.shape == (3, len(table.noise)) and table.quantile[0] < table.quantile[-1]
     assert "final_loss" in json.loads((repo / "data/pretrain/metrics.json").read_text())
     losses = (repo / "data/train/live/plots/metrics/loss_d.tsv").read_text().splitlines()
     assert losses[0] == "step\tloss_d" and len(losses) == 1 + 30 // 5  # loss_every = 5
 
     summary = json.loads((repo / "data/robustness/metrics.json").read_text())
-    assert summary["seeds"] == 3 and set(summary) == {"seeds", "success_rate", "median_w1", "worst_w1", "nan_count"}
+    assert summary["seeds"] == 3 and set(summary) == {
+        "seeds", "success_rate", "all_modes_rate", "median_w1", "median_w1_std", "worst_w1", "worst_mass_error", "nan_count"
+    }
     per_seed = pq.read_table(repo / "data/robustness/per_seed.parquet")
     assert per_seed["seed"].to_pylist() == [1, 2, 3]
     # seed 1 trained beside seeds 2 and 3 is exactly the pipeline's own run of seed 1

@@ -17,6 +17,8 @@ from PIL import Image
 
 from conftest import make_repo, run, tiny_raw
 
+pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
+
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 OFFLINE = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",

@@ -13,6 +13,8 @@ import yaml
 
 from conftest import built_repo, make_repo, run, run_env, tiny_raw
 
+pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
+
 
 def md5s(repo: Path) -> dict[str, str]:
     return {

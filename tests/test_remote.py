@@ -8,6 +8,8 @@ import pytest
 
 from conftest import built_repo, run
 
+pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
+
 ARTIFACTS = [
     "data/sample/real.parquet",
     "data/pretrain/discriminator.weights.h5",

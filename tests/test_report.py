@@ -2,10 +2,14 @@
 
 import re
 
+import pytest
+
 import yaml
 
 from conftest import make_repo, run, tiny_raw
 from test_gate import write_metrics
+
+pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
 
 PNG = b"\x89PNG\r\n\x1a\n not a real picture, only copied"
 

@@ -25,7 +25,7 @@ def test_training_is_deterministic_and_records_frames(tiny):
     assert a.losses.shape == (30, 1, 2) and np.all(np.isfinite(a.losses))
     assert a.boundary.shape == (3, 1, 50)
     # each frame's generated density integrates to the share of samples inside the bins (<= 1)
-    width = 2 * tiny.noise.range / tiny.train.frame_bins
+    width = (tiny.window[1] - tiny.window[0]) / tiny.train.frame_bins
     assert np.all(a.generated.sum(axis=-1) * width <= 1 + 1e-6)
     assert int(a.step.numpy()) == 30
 

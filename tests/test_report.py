@@ -3,7 +3,6 @@
 import re
 
 import pytest
-
 import yaml
 
 from conftest import make_repo, run, tiny_raw

@@ -52,7 +52,12 @@ def target(name: str, targets: Path, params: Path) -> None:
     if block is None:
         raise ConfigError(f"{params}: no top-level `target:` block to replace")
     t = named[name]
-    flow = lambda v: "[" + ", ".join(str(float(x)) for x in v) + "]"  # noqa: E731
+    if not isinstance(t, dict) or not all(isinstance(t.get(k), list) for k in ("means", "sigmas", "weights")):
+        raise ConfigError(f"{targets}: target {name!r} must give lists of means, sigmas and weights; got {t!r}")
+
+    def flow(values: list) -> str:
+        return "[" + ", ".join(str(float(x)) for x in values) + "]"
+
     new = (
         f"target:                  # suite target {name!r} (targets/suite.yaml): a mixture of Gaussians\n"
         f"  means: {flow(t['means'])}\n  sigmas: {flow(t['sigmas'])}\n"

@@ -125,7 +125,7 @@ class Discriminator(keras.Model):
         self.use_minibatch = cfg.minibatch
         self.use_rank = cfg.rank
         self.pack = cfg.pack
-        self(tf.zeros((replicas, 2 * cfg.pack, 1)))  # builds d0 for 1 + rank inputs per sample
+        self(tf.zeros((replicas, 2 * cfg.pack, 1)))  # two packs: builds every layer, d0 for its real fan-in
 
     def _features(self, x: tf.Tensor, reference: tf.Tensor | None = None) -> tf.Tensor:
         if self.use_rank:  # before standardising: ranks do not change, and the reference is raw data

@@ -25,6 +25,7 @@ from tqdm import tqdm  # noqa: E402
 from gan1d.config import Render  # noqa: E402
 from gan1d.distributions import Mixture  # noqa: E402
 from gan1d.frames import Frames  # noqa: E402
+from gan1d.metrics import SUCCESS_W1_STD  # noqa: E402
 from gan1d.io import atomic_path  # noqa: E402
 
 TITLE = "1D Generative Adversarial Network"
@@ -138,8 +139,6 @@ def render_seeds(samples: np.ndarray, seeds: list[int], rows: list[dict[str, flo
     """The robustness stage at a glance: (a) every seed's W1 in target stds against the success line,
     (b) small multiples of every seed's generated density over the target's (a collapsed seed is a
     lone spike beside an empty mode, in red)."""
-    from gan1d.metrics import SUCCESS_W1_STD
-
     w1 = np.array([r.get("w1_std", np.nan) for r in rows])
     ok = np.array([r.get("success", 0.0) == 1.0 for r in rows])
     fig = Figure(figsize=(max(cfg.width, 0.25 * len(seeds) + 1.5), cfg.height), dpi=cfg.dpi)

@@ -36,7 +36,8 @@ class Robustness:
         def rounded(value: float) -> float | None:
             return round(float(value), 6) if np.isfinite(value) else None
 
-        w1, w1_std = (np.where(np.isfinite(v), v, np.inf) for v in (column("w1"), column("w1_std")))
+        # a diverged seed has no metrics: it counts as the worst
+        w1, w1_std, mass_error = (np.where(np.isfinite(v), v, np.inf) for v in map(column, ("w1", "w1_std", "mass_error")))
         covered = column("modes_covered") == column("modes")
         return {
             "seeds": len(self.seeds),
@@ -45,7 +46,7 @@ class Robustness:
             "median_w1": rounded(np.median(w1)),
             "median_w1_std": rounded(np.median(w1_std)),
             "worst_w1": rounded(np.max(w1)),
-            "worst_mass_error": rounded(np.max(np.where(np.isfinite(e := column("mass_error")), e, np.inf))),
+            "worst_mass_error": rounded(np.max(mass_error)),
             "nan_count": int(sum(m["nan"] for m in self.per_seed)),
         }
 

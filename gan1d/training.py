@@ -25,7 +25,6 @@ from gan1d import frames, inference, losses
 from gan1d.config import Optimizer, Params
 from gan1d.distributions import Mixture, density, histogram_edges, noise_grid
 from gan1d.errors import ArtifactError, DivergenceError
-from gan1d.inference import replica_weights
 from gan1d.io import RESTORE_HINT, atomic_path
 from gan1d.models import Discriminator, Generator, decision_boundary, initialize, match_moments
 
@@ -202,7 +201,7 @@ class Trained:
     frame_grid: np.ndarray  # (G,)
     boundary: np.ndarray  # (F, R, G)
     generated: np.ndarray  # (F, R, K) densities on histogram_edges(window, frame_bins), of the EMA generator
-    weights: np.ndarray  # (F, R, 3 * hidden + 1) the EMA generator's weights at each frame (inference.flatten order)
+    weights: np.ndarray  # (F, R, 3 * hidden + 1) the EMA generator's weights at each frame (the order inference.unflatten reads)
 
 
 def frame_steps(steps: int, log_every: int) -> np.ndarray:
@@ -250,9 +249,9 @@ def train(
     p, t = params, params.train
     replicas = len(seeds)
     g = Generator(p.model, replicas, p.scaling)
+    target = Mixture.from_config(p.target)
     initialize(g, seeds, p.model.bias_stddev)
     if p.model.match_init:
-        target = Mixture.from_config(p.target)
         match_moments(g, noise_grid(p.noise, t.frame_samples), target.mean, target.std)
     g_ema = Generator(p.model, replicas, p.scaling, name="ema_generator")
     for e, w in zip(g_ema.weights, g.weights):
@@ -289,7 +288,7 @@ def train(
         idx = tf.minimum(tf.cast(u * n_real, tf.int32), n_real - 1)
         return tf.gather(real_t, idx, batch_dims=1)[..., None]
 
-    blur_scale = t.instance_noise * Mixture.from_config(p.target).std
+    blur_scale = t.instance_noise * target.std
     blur_steps = max(1.0, t.instance_noise_until * t.steps)
 
     def blur(v: tf.Tensor, stream: int, *counters: tf.Tensor) -> tf.Tensor:
@@ -355,7 +354,7 @@ def train(
 
 def generator_weights(g: Generator, replica: int) -> dict[str, np.ndarray]:
     """Replica ``replica``'s weights as float64 arrays, for :mod:`gan1d.inference`."""
-    return replica_weights(*(w.numpy() for w in g.weights), replica)
+    return inference.replica_weights(*(w.numpy() for w in g.weights), replica)
 
 
 def release_memory() -> None:

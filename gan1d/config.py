@@ -132,6 +132,7 @@ class Train:
     ema: float = _f(below_one())
     instance_noise: float = _f(at_least(0.0))  # std of N(0, .) added to D's inputs, in target stds, at step 0
     instance_noise_until: float = _f(between(0.0, 1.0))  # ... decaying to 0 (half cosine) by this fraction of the steps
+    rank_until: float = _f(between(0.0, 1.0))  # with model.rank: the rank input fades to 0 by this fraction (0 = never)
     use_pretrained: bool = _f()
     on_divergence: str = _f(one_of("stop", "continue"))  # a non-finite loss: stop with an error, or go on
     log_every: int = _f(at_least(1))

@@ -127,19 +127,21 @@ class Discriminator(keras.Model):
         self.pack = cfg.pack
         self(tf.zeros((replicas, 2 * cfg.pack, 1)))  # two packs: builds every layer, d0 for its real fan-in
 
-    def _features(self, x: tf.Tensor, reference: tf.Tensor | None = None) -> tf.Tensor:
+    def _features(self, x: tf.Tensor, reference: tf.Tensor | None = None, rank_weight: tf.Tensor | float = 1.0) -> tf.Tensor:
         if self.use_rank:  # before standardising: ranks do not change, and the reference is raw data
-            x = tf.concat([(x - self.scaling.center) / self.scaling.spread, batch_rank(x, reference)], axis=-1)
+            rank = rank_weight * batch_rank(x, reference)
+            x = tf.concat([(x - self.scaling.center) / self.scaling.spread, rank], axis=-1)
         else:
             x = (x - self.scaling.center) / self.scaling.spread
         if self.pack > 1:  # (R, B, 1) -> (R, B / pack, pack), each pack sorted
             x = tf.sort(tf.reshape(x, (tf.shape(x)[0], -1, self.pack)), axis=-1)
         return tf.tanh(self.d1(tf.tanh(self.d0(x))))
 
-    def call(self, x: tf.Tensor, reference: tf.Tensor | None = None) -> tf.Tensor:
-        h = self._features(x, reference)
+    def call(self, x: tf.Tensor, reference: tf.Tensor | None = None, rank_weight: tf.Tensor | float = 1.0) -> tf.Tensor:
+        """Logits of ``x`` (R, B, 1); ``rank_weight`` scales the rank input (0: D is a pointwise function)."""
+        h = self._features(x, reference, rank_weight)
         if self.use_minibatch:
-            h = self.minibatch(h, None if reference is None else self._features(reference, reference))
+            h = self.minibatch(h, None if reference is None else self._features(reference, reference, rank_weight))
         else:
             h = tf.tanh(self.d2(h))
         return self.d3(h)
@@ -220,7 +222,7 @@ def load_weights_by_name(model: keras.Model, path: str | Path) -> None:
             var.assign(value)
 
 
-def decision_boundary(d: Discriminator, grid: tf.Tensor, reference: tf.Tensor) -> tf.Tensor:
+def decision_boundary(d: Discriminator, grid: tf.Tensor, reference: tf.Tensor, rank_weight: tf.Tensor | float = 1.0) -> tf.Tensor:
     """D(x) on ``grid`` (R, G, 1), scoring every point independently of the others on the grid.
 
     Without minibatch discrimination D(x) is a pointwise function already. With it, each grid
@@ -234,4 +236,4 @@ def decision_boundary(d: Discriminator, grid: tf.Tensor, reference: tf.Tensor) -
         others = tf.broadcast_to(reference[:, None, : d.pack - 1, 0], (replicas, points, d.pack - 1))
         packed = tf.concat([grid, others], axis=-1)  # (R, G, pack): the point first, then its pack-mates
         return tf.sigmoid(d(tf.reshape(packed, (replicas, points * d.pack, 1))))[..., 0]
-    return tf.sigmoid(d(grid, reference=reference))[..., 0]
+    return tf.sigmoid(d(grid, reference=reference, rank_weight=rank_weight))[..., 0]

@@ -222,7 +222,12 @@ def _histogram(values: tf.Tensor, edges: np.ndarray) -> tf.Tensor:
     return tf.reshape(counts[:-1], (replicas, bins)) / (n * width)
 
 
-def _input_gradient(d: Discriminator, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+def _fade(s: tf.Tensor, until: float) -> tf.Tensor:
+    """1 at step 0, down to 0 at step ``until`` on a half cosine, then 0."""
+    return 0.5 * (1.0 + tf.cos(math.pi * tf.minimum(tf.cast(s, tf.float32) / max(until, 1.0), 1.0)))
+
+
+def _input_gradient(d: Callable[[tf.Tensor], tf.Tensor], x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """D's output at ``x`` and dD/dx per sample (exact without minibatch discrimination, whose
     cross-sample terms are included in the gradient of the batch sum)."""
     with tf.GradientTape() as tape:
@@ -289,7 +294,8 @@ def train(
         return tf.gather(real_t, idx, batch_dims=1)[..., None]
 
     blur_scale = t.instance_noise * target.std
-    blur_steps = max(1.0, t.instance_noise_until * t.steps)
+    # The rank input's weight this step (model.rank); read by the frames' decision boundary too.
+    rank_weight = tf.Variable(1.0, trainable=False, dtype=tf.float32)
 
     def blur(v: tf.Tensor, stream: int, *counters: tf.Tensor) -> tf.Tensor:
         """Instance noise: v + sigma(s) * N(0, 1), sigma decaying from instance_noise target stds to 0
@@ -297,26 +303,30 @@ def train(
         modes: D then has no empty valley that G's samples cannot cross."""
         if t.instance_noise == 0:
             return v
-        s = tf.cast(counters[0], tf.float32)
-        sigma = blur_scale * 0.5 * (1.0 + tf.cos(math.pi * tf.minimum(s / blur_steps, 1.0)))
+        sigma = blur_scale * _fade(counters[0], t.instance_noise_until * t.steps)
         eps = _per_replica(seed_t, stream, counters, lambda k: tf.random.stateless_normal((t.batch, 1), k))
         return v + sigma * eps
+
+    def dr(v: tf.Tensor) -> tf.Tensor:
+        return d(v, rank_weight=rank_weight)
 
     def d_objective(x: tf.Tensor, fake: tf.Tensor, s: tf.Tensor, j: tf.Tensor) -> tf.Tensor:
         x, fake = blur(x, _BLUR_REAL, s, j), blur(fake, _BLUR_FAKE, s, j)
         if t.penalty == "r1":
-            real_out, grad = _input_gradient(d, x)
-            loss = d_loss_fn(real_out, d(fake)) + losses.r1_penalty(grad, t.r1_gamma)
+            real_out, grad = _input_gradient(dr, x)
+            loss = d_loss_fn(real_out, dr(fake)) + losses.r1_penalty(grad, t.r1_gamma)
         else:
-            loss = d_loss_fn(d(x), d(fake))
+            loss = d_loss_fn(dr(x), dr(fake))
         if t.loss == "wasserstein":
             # One mixing weight per input of D: with packing, per pack (a point in R^pack).
             eps = tf.repeat(uniform(_MIX, s, j)[:, :: p.model.pack], p.model.pack, axis=1)
-            _, grad = _input_gradient(d, eps * x + (1.0 - eps) * fake)
+            _, grad = _input_gradient(dr, eps * x + (1.0 - eps) * fake)
             loss += losses.gradient_penalty(tf.reshape(grad, (replicas, -1, p.model.pack)), t.gp_weight)
         return loss
 
     def step(s: tf.Tensor) -> tf.Tensor:
+        if p.model.rank and t.rank_until > 0:
+            rank_weight.assign(_fade(s, t.rank_until * t.steps))
         for j in range(t.d_steps):
             j_t = tf.constant(j)
             x, z = real_batch(s, j_t), spaced + uniform(_D_NOISE, s, j_t) * p.noise.jitter
@@ -326,7 +336,7 @@ def train(
             _apply(tape, total, d_opt, d)
         z = spaced + uniform(_G_NOISE, s) * p.noise.jitter
         with tf.GradientTape() as tape:
-            g_loss = g_loss_fn(d(blur(g(z), _BLUR_G, s)))
+            g_loss = g_loss_fn(dr(blur(g(z), _BLUR_G, s)))
             total = tf.reduce_sum(g_loss)
         _apply(tape, total, g_opt, g)
         for e, w in zip(g_ema.weights, g.weights):
@@ -339,7 +349,7 @@ def train(
         # G's weights are 3 * hidden + 1 numbers: quality over training is scored from them afterwards
         # in NumPy, by the same protocol as the evaluate stage.
         flat = tf.concat([tf.reshape(w, (replicas, -1)) for w in g_ema.weights], axis=1)
-        return decision_boundary(d, grid_t, reference), _histogram(g_ema(frame_noise)[..., 0], edges), flat
+        return decision_boundary(d, grid_t, reference, rank_weight), _histogram(g_ema(frame_noise)[..., 0], edges), flat
 
     every = t.log_every if record_frames else CHUNK
     n_weights = 3 * p.model.hidden + 1

@@ -125,3 +125,12 @@ def test_match_moments_gives_the_target_mean_and_std_per_replica():
     initialize(alone, [2], 1.0)
     match_moments(alone, z, 1.0, 3.04)
     np.testing.assert_array_equal(alone.g1.kernel.numpy()[0], g.g1.kernel.numpy()[1])  # replica 1 = seed 2 alone
+
+
+def test_rank_weight_zero_makes_d_pointwise():
+    d = Discriminator(replace(PLAIN, rank=True), replicas=1)
+    initialize(d, [3], 1.0)
+    x = tf.constant([[[0.5], [1.0], [2.0]]])
+    other = tf.constant([[[0.5], [-4.0], [9.0]]])  # the same first sample in another batch: another rank
+    assert abs(float(d(x)[0, 0, 0]) - float(d(other)[0, 0, 0])) > 1e-4
+    np.testing.assert_array_equal(d(x, rank_weight=0.0).numpy()[0, 0], d(other, rank_weight=0.0).numpy()[0, 0])

@@ -85,6 +85,16 @@ def read_table(path: str | Path, columns: Sequence[str], rows: int | None = None
     return table
 
 
+def write_placeholder_weights(path: str | Path, note: str) -> None:
+    """An HDF5 weights file with no layers, only ``note`` as an attribute: the same bytes every time.
+
+    :func:`read_weights` reads it as holding no layers, so loading it into a model fails by name.
+    """
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w", libver="earliest") as f:
+            f.attrs["placeholder"] = note
+
+
 def read_weights(path: str | Path, what: str = "weights") -> dict[str, list[np.ndarray]]:
     """Read a Keras weights file (HDF5) into {layer name: [arrays in the layer's order]}."""
     path = Path(path)

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import tempfile
+from pathlib import Path
 from types import ModuleType
 
 # The start-up lines of a CPU-only machine; anything else captured during the import is passed through.
@@ -29,8 +30,24 @@ def filter_startup_noise(text: str) -> str:
     return "".join(line for line in text.splitlines(keepends=True) if not STARTUP_NOISE.search(line))
 
 
-def import_tensorflow() -> ModuleType:
-    """Import and return ``tensorflow``, dropping only its known start-up lines from stderr."""
+def use_compile_cache(directory: Path | None) -> None:
+    """Point XLA's persistent compilation cache at ``directory`` (None: no cache). Call before TensorFlow
+    compiles anything. A program compiled once with the same shapes and constants is then loaded
+    from disk by every later process instead of being compiled again (it is the same executable,
+    so outputs do not change)."""
+    if directory is None:
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    flag = f"--tf_xla_persistent_cache_directory={directory}"
+    flags = os.environ.get("TF_XLA_FLAGS", "")
+    if flag not in flags:
+        os.environ["TF_XLA_FLAGS"] = f"{flags} {flag}".strip()
+
+
+def import_tensorflow(compile_cache: Path | None = None) -> ModuleType:
+    """Import and return ``tensorflow``, dropping only its known start-up lines from stderr; with
+    ``compile_cache``, XLA's compiled programs are cached in that folder (:func:`use_compile_cache`)."""
+    use_compile_cache(compile_cache)
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
     sys.stderr.flush()

@@ -1,15 +1,29 @@
-"""How often does the recipe work? Train it on many seeds side by side and score every seed."""
+"""How often does the recipe work? Train it on many seeds side by side and score every seed.
+
+The seeds are split into shards, one per worker process (or Dask task); TensorFlow is imported only
+where a shard runs.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import queue as queue_module
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
 
 import numpy as np
 import pyarrow as pa
+from tqdm import tqdm
 
-from gan1d import data, training
+from gan1d import data
 from gan1d.config import Params
+from gan1d.errors import ConfigError
 from gan1d.inference import score
+from gan1d.runtime import SCHEDULER, Runtime, available_cores
+
+ChunkHook = Callable[[int, float], None]  # (steps, seconds) of each compiled call, as gan1d.training reports
 
 
 @dataclass
@@ -51,21 +65,33 @@ class Robustness:
         }
 
 
-def run(params: Params) -> Robustness:
-    """Pretrain (if the recipe does) and train every seed of ``params.robustness`` in one program.
+def shards(seeds: Sequence[int], count: int) -> list[list[int]]:
+    """``seeds`` split into at most ``count`` contiguous shards of near-equal size (none empty)."""
+    count = max(1, min(count, len(seeds)))
+    return [[int(s) for s in part] for part in np.array_split(np.asarray(seeds), count)]
+
+
+def run_shard(params: Params, seeds: Sequence[int], compile_cache: Path | None = None,
+              progress: ChunkHook | None = None) -> tuple[list[dict[str, float]], np.ndarray]:
+    """Pretrain (if the recipe does) and train ``seeds`` side by side in one program; score each seed.
 
     Replica r is exactly the run that seed r would give alone (its own data, initialisation and
-    noise), so its metrics are those its own `dvc repro` would report.
+    noise), so a seed's row does not depend on which shard it ran in. Runs in a worker process (or
+    a Dask worker): TensorFlow is imported here, not by the process that splits the work.
     """
-    cfg = params.robustness
-    seeds = list(range(cfg.first_seed, cfg.first_seed + cfg.count))
+    from gan1d.quiet import import_tensorflow
+
+    import_tensorflow(compile_cache)
+    from gan1d import training
+
     training.set_seed(seeds[0])
     real = np.stack([data.draw_real(params, s) for s in seeds])
     d = None
     if params.train.use_pretrained:
         pairs = [data.draw_pretrain(params, s) for s in seeds]
-        d = training.pretrain(params, np.stack([x for x, _ in pairs]), np.stack([y for _, y in pairs]), seeds).discriminator
-    trained = training.train(params, real, seeds, d, record_frames=False)
+        d = training.pretrain(params, np.stack([x for x, _ in pairs]), np.stack([y for _, y in pairs]), seeds,
+                              on_chunk=progress, progress=progress is None).discriminator
+    trained = training.train(params, real, seeds, d, record_frames=False, on_chunk=progress, progress=progress is None)
     per_seed, samples = [], []
     for r in range(len(seeds)):
         x, metrics = score(training.generator_weights(trained.ema_generator, r), params)
@@ -74,4 +100,75 @@ def run(params: Params) -> Robustness:
             metrics = {"w1": float("nan")}
         per_seed.append({**metrics, "nan": float(diverged)})
         samples.append(x)
-    return Robustness(seeds, per_seed, np.stack(samples))
+    training.release_memory()
+    return per_seed, np.stack(samples)
+
+
+def _run_local_shard(params: Params, seeds: list[int], compile_cache: Path | None, queue) -> tuple:
+    """A worker process's shard; each chunk's step count goes to ``queue`` for the parent's progress bar."""
+    return run_shard(params, seeds, compile_cache, lambda steps, _seconds: queue.put(steps * len(seeds)))
+
+
+def run(params: Params, runtime: Runtime = Runtime()) -> Robustness:
+    """Train and score every seed of ``params.robustness``: in this process (one worker), over
+    ``runtime.workers`` local processes, or on the Dask cluster at ``runtime.scheduler``.
+
+    The per-seed results are the same bytes in every case: each seed's replica is independent of
+    the others, and every worker runs TensorFlow single-threaded.
+    """
+    cfg = params.robustness
+    seeds = list(range(cfg.first_seed, cfg.first_seed + cfg.count))
+    if runtime.scheduler is not None:
+        results = _run_on_dask(params, seeds, runtime.workers, runtime.scheduler)
+    else:
+        parts = shards(seeds, runtime.workers or available_cores())
+        if len(parts) == 1:
+            results = [run_shard(params, seeds, runtime.compile_cache)]
+        else:
+            results = _run_local(params, parts, runtime.compile_cache)
+    per_seed = [row for rows, _ in results for row in rows]
+    return Robustness(seeds, per_seed, np.concatenate([samples for _, samples in results]))
+
+
+def _steps(params: Params) -> int:
+    return params.train.steps + (params.pretrain.steps if params.train.use_pretrained else 0)
+
+
+def _run_local(params: Params, parts: list[list[int]], compile_cache: Path | None) -> list[tuple]:
+    """One fresh process per shard (spawned: TensorFlow must not be forked), all at once."""
+    context = multiprocessing.get_context("spawn")
+    total = _steps(params) * sum(map(len, parts))
+    with context.Manager() as manager, ProcessPoolExecutor(len(parts), mp_context=context) as pool:
+        queue = manager.Queue()
+        futures = [pool.submit(_run_local_shard, params, part, compile_cache, queue) for part in parts]
+        with tqdm(total=total, desc=f"robustness ({len(parts)} workers)", unit="replica-step", leave=False,
+                  disable=None) as bar:
+            while not all(f.done() for f in futures):
+                try:
+                    bar.update(queue.get(timeout=0.2))
+                except queue_module.Empty:
+                    pass
+        return [f.result() for f in futures]
+
+
+def _run_on_dask(params: Params, seeds: list[int], workers: int | None, address: str) -> list[tuple]:
+    """The seeds' shards as tasks on a Dask cluster, by default one per worker thread; the workers
+    need gan1d installed (the same version) and should run one thread each (``--nthreads 1``)."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ConfigError(
+            f"{SCHEDULER}={address}: Dask is not installed; `pip install -e '.[cluster]'` or unset {SCHEDULER}"
+        ) from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as err:
+        raise ConfigError(f"{SCHEDULER}={address}: cannot reach the Dask scheduler ({err})") from None
+    with client:
+        parts = shards(seeds, workers or sum(client.nthreads().values()))
+        # pure=False: each shard runs once even if an identical one ran before on this cluster.
+        futures = client.map(run_shard, [params] * len(parts), parts, pure=False)
+        with tqdm(total=len(parts), desc="robustness (Dask shards)", unit="shard", leave=False, disable=None) as bar:
+            for _ in as_completed(futures):
+                bar.update(1)
+        return client.gather(futures)

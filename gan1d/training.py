@@ -93,6 +93,7 @@ def _compiled_run(
     every: int,
     desc: str,
     on_chunk: ChunkHook | None = None,
+    progress: bool = True,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Run ``step(s)`` for s in [0, steps) and ``snapshot()`` after every ``every`` steps and the last.
 
@@ -101,7 +102,8 @@ def _compiled_run(
     place, unlike a variable scatter, which copies the whole buffer). ``shapes`` gives the shape of
     a step output and of each snapshot tensor. Returns the stacked step outputs (steps, ...) and
     each snapshot tensor stacked over snapshots (F, ...). A progress bar goes to stderr, and
-    ``on_chunk(steps, seconds)`` (if given) hears the wall time of every compiled call.
+    ``on_chunk(steps, seconds)`` (if given) hears the wall time of every compiled call. ``progress``
+    False hides the bar (a worker process whose parent shows one).
     """
     step_shape, snap_shapes = shapes
     per_call = max(1, CHUNK // every)
@@ -130,7 +132,7 @@ def _compiled_run(
 
     outs: list[np.ndarray] = []
     gathered: list[list[np.ndarray]] = [[] for _ in snap_shapes]
-    with tqdm(total=steps, desc=desc, unit="step", leave=False, disable=None) as bar:
+    with tqdm(total=steps, desc=desc, unit="step", leave=False, disable=None if progress else True) as bar:
         for start in range(0, steps, chunk):
             stop = min(start + chunk, steps)
             began = time.perf_counter()
@@ -160,7 +162,12 @@ class Pretrained:
 
 
 def pretrain(
-    params: Params, inputs: np.ndarray, labels: np.ndarray, seeds: Sequence[int], on_chunk: ChunkHook | None = None
+    params: Params,
+    inputs: np.ndarray,
+    labels: np.ndarray,
+    seeds: Sequence[int],
+    on_chunk: ChunkHook | None = None,
+    progress: bool = True,
 ) -> Pretrained:
     """Regress sigmoid(D(x)) onto the target pdf, one batch of (inputs, labels) per step.
 
@@ -184,7 +191,7 @@ def pretrain(
         _apply(tape, total, opt, d)
         return loss
 
-    record, _ = _compiled_run(step, lambda: (), ((replicas,), ()), cfg.steps, CHUNK, "pretrain", on_chunk)
+    record, _ = _compiled_run(step, lambda: (), ((replicas,), ()), cfg.steps, CHUNK, "pretrain", on_chunk, progress)
     return Pretrained(d, record)
 
 
@@ -244,6 +251,7 @@ def train(
     discriminator: Discriminator | None = None,
     on_chunk: ChunkHook | None = None,
     record_frames: bool = True,
+    progress: bool = True,
 ) -> Trained:
     """Adversarial training of R = len(seeds) independent GANs side by side.
 
@@ -354,7 +362,7 @@ def train(
     every = t.log_every if record_frames else CHUNK
     n_weights = 3 * p.model.hidden + 1
     snap_shapes = [(replicas, t.frame_grid), (replicas, t.frame_bins), (replicas, n_weights)] if record_frames else []
-    record, snaps = _compiled_run(step, snapshot, ((replicas, 2), snap_shapes), t.steps, every, "train", on_chunk)
+    record, snaps = _compiled_run(step, snapshot, ((replicas, 2), snap_shapes), t.steps, every, "train", on_chunk, progress)
     if not record_frames:
         snaps = [np.zeros((0, replicas, n)) for n in (t.frame_grid, t.frame_bins, n_weights)]
     step_var = tf.Variable(t.steps, dtype=tf.int64, name="step")

@@ -1,11 +1,16 @@
-"""Stage `pretrain`: regress a copy of the discriminator onto the target pdf; write its weights."""
+"""Stage `pretrain`: regress a copy of the discriminator onto the target pdf; write its weights.
+
+Under a recipe that does not pretrain (``train.use_pretrained: false``) the stage trains nothing and
+imports no TensorFlow: it writes a placeholder weights file whose bytes never change, so changing a
+``pretrain`` key reruns only this cheap stage, and `train` (whose input hash stays the same) does not.
+"""
 
 import argparse
 
-from gan1d import data
+from gan1d import data, runtime
 from gan1d.config import load_params
 from gan1d.errors import run_main
-from gan1d.io import write_json
+from gan1d.io import write_json, write_placeholder_weights
 
 
 def main() -> None:
@@ -16,11 +21,16 @@ def main() -> None:
     ap.add_argument("--metrics", required=True, help="output: metrics (JSON)")
     args = ap.parse_args()
     params = load_params(args.params)
+    if not params.train.use_pretrained:
+        write_placeholder_weights(args.weights, "train.use_pretrained is false: the recipe does not pretrain D")
+        write_json(args.metrics, {"pretrained": False})
+        print("pretrain: skipped (train.use_pretrained is false); wrote the placeholder weights file")
+        return
     x, pdf = data.read_pretrain(args.data, params)
 
     from gan1d.quiet import import_tensorflow
 
-    import_tensorflow()  # keeps TF's C++ start-up lines off stderr
+    import_tensorflow(runtime.from_environ().compile_cache)  # cached XLA programs; keeps TF's C++ start-up lines off stderr
     from gan1d import training  # TensorFlow: imported only once the inputs are known to be good
 
     training.set_seed(params.seed)
@@ -28,7 +38,7 @@ def main() -> None:
     training.check_finite(result.losses, "the pretraining loss")
     training.save_weights(args.weights, result.discriminator)
     final = float(result.losses[-1, 0])
-    write_json(args.metrics, {"final_loss": round(final, 8)})
+    write_json(args.metrics, {"pretrained": True, "final_loss": round(final, 8)})
     print(f"pretrain: {params.pretrain.steps} steps, final loss {final:.6f}")
 
 

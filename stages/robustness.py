@@ -1,8 +1,12 @@
-"""Stage `robustness`: train the recipe on many seeds side by side; report how often it works."""
+"""Stage `robustness`: train the recipe on many seeds side by side; report how often it works.
+
+The seeds run in worker processes, one per core (``GAN1D_WORKERS``), or on a Dask cluster
+(``GAN1D_DASK_SCHEDULER``): see gan1d/runtime.py. The outputs are the same bytes either way.
+"""
 
 import argparse
 
-from gan1d import data
+from gan1d import data, robustness, runtime
 from gan1d.config import load_params
 from gan1d.distributions import Mixture
 from gan1d.errors import run_main
@@ -20,13 +24,7 @@ def main() -> None:
     ap.add_argument("--densities", required=True, help="output: every seed's generated density over the target (PNG)")
     args = ap.parse_args()
     params = load_params(args.params)
-
-    from gan1d.quiet import import_tensorflow
-
-    import_tensorflow()  # before gan1d.robustness: keeps TF's C++ start-up lines off stderr
-    from gan1d import robustness
-
-    result = robustness.run(params)
+    result = robustness.run(params, runtime.from_environ())
     write_table(args.per_seed, result.per_seed_table())
     data.write_samples(args.samples, result.samples, result.seeds)
     render_seeds(result.samples, result.seeds, result.per_seed, Mixture.from_config(params.target), params.window,

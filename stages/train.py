@@ -2,7 +2,7 @@
 
 import argparse
 
-from gan1d import data
+from gan1d import data, runtime
 from gan1d.config import load_params
 from gan1d.errors import run_main
 from gan1d.inference import quality_over_training
@@ -26,7 +26,7 @@ def main() -> None:
 
     from gan1d.quiet import import_tensorflow
 
-    import_tensorflow()  # before gan1d.training: keeps TF's C++ start-up lines off stderr
+    import_tensorflow(runtime.from_environ().compile_cache)  # cached XLA programs; before gan1d.training: keeps TF's C++ start-up lines off stderr
     from gan1d import training
     from gan1d.models import Discriminator, load_weights_by_name
 

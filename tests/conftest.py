@@ -77,11 +77,11 @@ def make_repo(dest: Path, raw: dict) -> Path:
     return dest
 
 
-def built_repo(parent: Path, name: str) -> Path:
-    """``parent/name``: a repository with the tiny pipeline reproduced and committed."""
+def built_repo(parent: Path, name: str, raw: dict | None = None) -> Path:
+    """``parent/name``: a repository with the tiny pipeline (or ``raw``) reproduced and committed."""
     repo = parent / name
     repo.mkdir()
-    make_repo(repo, tiny_raw())
+    make_repo(repo, raw or tiny_raw())
     run(["dvc", "repro"], repo)
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "pipeline run"], repo)

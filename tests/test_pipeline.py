@@ -90,7 +90,8 @@ def test_repro_builds_every_artifact(repo):
     assert quality[0] == "step\tw1" and [int(r.split("\t")[0]) for r in quality[1:]] == [10, 20, 30]
     assert float(quality[-1].split("\t")[1]) == metrics["w1"]
     assert table.transport.shape == (3, len(table.noise)) and table.quantile[0] < table.quantile[-1]
-    assert "final_loss" in json.loads((repo / "data/pretrain/metrics.json").read_text())
+    # the default recipe does not pretrain: the stage wrote its fixed placeholder and trained nothing
+    assert json.loads((repo / "data/pretrain/metrics.json").read_text()) == {"pretrained": False}
     losses = (repo / "data/train/live/plots/metrics/loss_d.tsv").read_text().splitlines()
     assert losses[0] == "step\tloss_d" and len(losses) == 1 + 30 // 5  # loss_every = 5
 
@@ -122,6 +123,12 @@ def test_only_affected_stages_rerun(repo):
     set_params(repo, raw)
     assert ran(run(["dvc", "repro"], repo).stdout) == ["render"]
 
+    # a recipe that does not pretrain: a pretrain key reruns sample and pretrain, not train
+    raw = copy.deepcopy(raw)
+    raw["pretrain"]["steps"] = 25
+    set_params(repo, raw)
+    assert ran(run(["dvc", "repro"], repo).stdout) == ["sample", "pretrain"]
+
     raw = copy.deepcopy(raw)
     raw["train"]["steps"] = 40
     set_params(repo, raw)
@@ -135,7 +142,7 @@ def test_only_affected_stages_rerun(repo):
 NO_TF = "import runpy, sys; sys.modules['tensorflow'] = None; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
 
 
-@pytest.mark.parametrize("stage", ["sample", "evaluate", "render"])
+@pytest.mark.parametrize("stage", ["sample", "pretrain", "evaluate", "render"])
 def test_stages_that_do_not_train_never_import_tensorflow(repo, stage):
     import sys
 

@@ -32,7 +32,9 @@ def stage_cmd(repo: Path, stage: str, params: Path | None = None) -> list[str]:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
-    return built_repo(tmp_path_factory.mktemp("reliable"), "repo")
+    raw = tiny_raw()
+    raw["train"]["use_pretrained"] = True  # the pretrain stage trains, and train reads its weights
+    return built_repo(tmp_path_factory.mktemp("reliable"), "repo", raw)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,64 @@
+"""Where and how a stage runs, as opposed to what it computes: read from the environment, not params.yaml.
+
+None of these settings changes an output's bytes, so none of them may change dvc.lock: they are
+environment variables, read once by the stage scripts and passed explicitly to the library.
+
+| variable | default | what |
+|---|---|---|
+| ``GAN1D_WORKERS`` | the cores this process may use | worker processes for the seeds of `robustness` |
+| ``GAN1D_DASK_SCHEDULER`` | unset: local workers | a Dask scheduler address (``tcp://host:8786``) to run the seeds' shards on |
+| ``GAN1D_CACHE`` | ``.cache`` (in the repository root) | XLA's compile cache (``xla/``) and resume points (``resume/``); ``off`` disables both |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from gan1d.errors import ConfigError
+
+WORKERS, SCHEDULER, CACHE = "GAN1D_WORKERS", "GAN1D_DASK_SCHEDULER", "GAN1D_CACHE"
+DEFAULT_CACHE = ".cache"
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity, which containers and `taskset` narrow)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Runtime:
+    workers: int | None = 1  # processes (or Dask tasks) the seeds are split over; None = one per core (per Dask thread)
+    scheduler: str | None = None  # Dask scheduler address; None = local processes
+    cache: Path | None = None  # root of the compile cache and resume points; None = neither
+
+    @property
+    def compile_cache(self) -> Path | None:
+        return None if self.cache is None else self.cache / "xla"
+
+    @property
+    def resume_dir(self) -> Path | None:
+        return None if self.cache is None else self.cache / "resume"
+
+
+def from_environ(environ: Mapping[str, str] = os.environ) -> Runtime:
+    """The runtime the environment asks for; a bad value raises :class:`ConfigError` naming the variable."""
+    raw = environ.get(WORKERS, "").strip()
+    if raw:
+        try:
+            workers = int(raw)
+        except ValueError:
+            workers = 0
+        if workers < 1:
+            raise ConfigError(f"{WORKERS}={raw!r}: must be a whole number of worker processes, at least 1")
+    else:
+        workers = None
+    scheduler = environ.get(SCHEDULER, "").strip() or None
+    cache_raw = environ.get(CACHE, DEFAULT_CACHE).strip()
+    cache = None if cache_raw.lower() in ("", "off", "0", "none") else Path(cache_raw).resolve()
+    return Runtime(workers, scheduler, cache)

@@ -1,0 +1,155 @@
+"""Seeds over worker processes and a Dask cluster, and the compile cache: the same bytes every way."""
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, run_env, tiny_raw
+from gan1d.errors import ConfigError
+from gan1d.robustness import shards
+from gan1d.runtime import Runtime, from_environ
+
+ROBUSTNESS_OUTPUTS = ("metrics.json", "per_seed.parquet", "samples.parquet", "w1_per_seed.png", "densities.png")
+
+
+def test_shards_are_contiguous_near_equal_and_never_empty():
+    assert shards(list(range(1, 8)), 3) == [[1, 2, 3], [4, 5], [6, 7]]
+    assert shards([5, 6], 4) == [[5], [6]]  # no more shards than seeds
+    assert shards([5, 6, 7], 1) == [[5, 6, 7]]
+
+
+def test_runtime_comes_from_the_environment_and_a_bad_value_is_named(tmp_path):
+    assert from_environ({}) == Runtime(None, None, Path(".cache").resolve())
+    rt = from_environ({"GAN1D_WORKERS": "3", "GAN1D_DASK_SCHEDULER": "tcp://127.0.0.1:8786", "GAN1D_CACHE": str(tmp_path)})
+    assert rt == Runtime(3, "tcp://127.0.0.1:8786", tmp_path)
+    assert rt.compile_cache == tmp_path / "xla" and rt.resume_dir == tmp_path / "resume"
+    assert from_environ({"GAN1D_CACHE": "off"}).compile_cache is None
+    for bad in ("0", "-2", "two"):
+        with pytest.raises(ConfigError, match="GAN1D_WORKERS"):
+            from_environ({"GAN1D_WORKERS": bad})
+
+
+def _stage(name: str, params: Path, out: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    args = {
+        "sample": ["--real", out / "real.parquet", "--pretrain", out / "pretrain.parquet"],
+        "train": ["--real", out / "real.parquet", "--pretrained", out / "none.h5", "--checkpoint", out / "checkpoint",
+                  "--generator", out / "generator.weights.h5", "--frames", out / "frames.parquet", "--live", out / "live"],
+        "robustness": [
+            "--metrics", out / "metrics.json", "--per-seed", out / "per_seed.parquet", "--samples", out / "samples.parquet",
+            "--w1-plot", out / "w1_per_seed.png", "--densities", out / "densities.png"],
+    }[name]
+    cmd = [sys.executable, str(ROOT / "stages" / f"{name}.py"), "--params", str(params), *map(str, args)]
+    proc = subprocess.run(cmd, cwd=out, env={**run_env(), **env}, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def _md5s(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.md5(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and ".cache" not in p.parts}
+
+
+@pytest.fixture(scope="module")
+def params(tmp_path_factory) -> Path:
+    raw = tiny_raw()
+    raw["robustness"]["count"] = 5
+    path = tmp_path_factory.mktemp("params") / "params.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def _robustness(params: Path, out: Path, env: dict[str, str]) -> dict[str, str]:
+    out.mkdir()
+    log = _stage("robustness", params, out, {"GAN1D_CACHE": "off", **env}).stdout
+    assert log.startswith("robustness: 5 seeds")
+    return {name: _md5s(out)[name] for name in ROBUSTNESS_OUTPUTS}
+
+
+@pytest.fixture(scope="module")
+def one_worker(params, tmp_path_factory) -> dict[str, str]:
+    """The robustness outputs of the 5 tiny seeds trained in the stage's own process."""
+    return _robustness(params, tmp_path_factory.mktemp("one") / "out", {"GAN1D_WORKERS": "1"})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", ["2", "3"])
+def test_two_or_three_workers_give_the_bytes_of_one(tmp_path, params, one_worker, workers):
+    assert _robustness(params, tmp_path / "out", {"GAN1D_WORKERS": workers}) == one_worker
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A Dask scheduler and two single-threaded workers on 127.0.0.1, as a team's cluster would run them."""
+    pytest.importorskip("distributed")
+    bin_dir = Path(sys.executable).parent
+    scheduler_file = tmp_path / "scheduler.json"
+    env = {**run_env(), "GAN1D_CACHE": "off"}
+    procs = [subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert scheduler_file.exists(), "the Dask scheduler did not start"
+        for _ in range(2):
+            procs.append(subprocess.Popen([str(bin_dir / "dask"), "worker", "--scheduler-file", str(scheduler_file),
+                                           "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"],
+                                          cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        import json
+
+        from distributed import Client
+
+        address = json.loads(scheduler_file.read_text())["address"]
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_on_loopback_gives_the_local_bytes(tmp_path, params, one_worker, dask_cluster):
+    # three shards on two workers: one worker runs two shards in the same process, one after the other
+    assert _robustness(params, tmp_path / "out", {"GAN1D_DASK_SCHEDULER": dask_cluster, "GAN1D_WORKERS": "3"}) == one_worker
+
+
+@pytest.mark.slow
+def test_outputs_are_the_same_with_the_compile_cache_off_cold_or_warm(tmp_path, params):
+    runs = {}
+    for name, cache in (("off", "off"), ("cold", str(tmp_path / "cache")), ("warm", str(tmp_path / "cache"))):
+        out = tmp_path / name
+        out.mkdir()
+        if name == "off":
+            _stage("sample", params, out, {})
+        else:
+            shutil.copy(tmp_path / "off" / "real.parquet", out)
+        _stage("train", params, out, {"GAN1D_CACHE": cache})
+        runs[name] = {k: v for k, v in _md5s(out).items() if k != "pretrain.parquet"}  # written by sample, in "off"
+        if name == "cold":  # the cold run filled the cache
+            assert list((tmp_path / "cache" / "xla").glob("*"))
+    assert runs["off"] == runs["cold"] == runs["warm"]
+    assert not (tmp_path / "off" / ".cache").exists()  # off: nothing cached anywhere
+
+
+def test_a_bad_worker_count_is_one_line_naming_the_variable(tmp_path, params):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "stages" / "robustness.py"), "--params", str(params), "--metrics", "m.json",
+         "--per-seed", "p.parquet", "--samples", "s.parquet", "--w1-plot", "w.png", "--densities", "d.png"],
+        cwd=tmp_path, env={**run_env(), "GAN1D_WORKERS": "zero"}, capture_output=True, text=True,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == ["error: GAN1D_WORKERS='zero': must be a whole number of worker processes, at least 1"]
+    assert not list(tmp_path.glob("*.json"))

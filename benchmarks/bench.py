@@ -8,7 +8,9 @@ Loop speeds are steady-state: the per-step loop is timed after its functions are
 compiled loop over its chunks after the first (which pays for tracing and XLA compilation). Each
 figure is the median of ``--reps`` repetitions, measured side by side in this one process. Stage
 times come from a cold `dvc repro` (empty cache) of a temporary copy of the repository on the
-default params. The last line printed is one JSON object with every figure.
+default params: the main chain with an empty compile cache (cold) and again in a fresh copy with
+the cache warm; then each stage forced alone, and `robustness` on 1 and 2 worker processes. The
+last line printed is one JSON object with every figure.
 """
 
 from __future__ import annotations
@@ -164,9 +166,9 @@ MEASURE = (
 )
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB, largest process in the tree) of ``cmd``."""
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+def timed(cmd: list[str], cwd: Path, **env: str) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB, largest process in the tree) of ``cmd``, with ``env`` added."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **env}
     out = subprocess.run([sys.executable, "-c", MEASURE, *cmd], cwd=cwd, capture_output=True, text=True, env=env)
     seconds, rss_kib, rc = out.stdout.split()
     if rc != "0":
@@ -174,19 +176,32 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
     return float(seconds), int(rss_kib) / 1024
 
 
+CHAIN = ["dvc", "repro", "evaluate", "render"]  # the main chain: sample -> pretrain -> train -> evaluate, render
+
+
 def pipeline_times(stages: list[str], noop_reps: int) -> dict:
+    """Cold and warm-cache chains, each stage forced alone, robustness per worker count, no-op repro."""
     with tempfile.TemporaryDirectory() as tmp:
-        repo = Path(tmp)
-        copy_repo(repo)
-        # The main chain, sample -> evaluate and render, from an empty cache; robustness is timed below.
-        cold_total, _ = timed(["dvc", "repro", "evaluate", "render"], repo)
-        # Per-stage figures: force each stage alone, in order (its inputs are already there).
+        cache = str(Path(tmp) / "compile-cache")  # empty: the first chain compiles everything
+        cold, warm = Path(tmp) / "cold", Path(tmp) / "warm"
+        for repo in (cold, warm):
+            repo.mkdir()
+            copy_repo(repo)
+        # empty DVC cache and empty compile cache; then a fresh repo (empty DVC cache) with the cache warm
+        cold_chain, _ = timed(CHAIN, cold, GAN1D_CACHE=cache)
+        warm_chain, _ = timed(CHAIN, warm, GAN1D_CACHE=cache)
+        # Per-stage figures: force each stage alone, in order (its inputs are already there), cache warm.
         stage_seconds, stage_rss = {}, {}
         for stage in stages:
-            stage_seconds[stage], stage_rss[stage] = timed(["dvc", "repro", "-f", "-s", stage], repo)
-        noop = statistics.median(timed(["dvc", "repro"], repo)[0] for _ in range(noop_reps))
-    return {"cold_repro_seconds": cold_total, "stage_seconds": stage_seconds, "stage_peak_rss_mib": stage_rss,
-            "noop_repro_seconds": noop}
+            stage_seconds[stage], stage_rss[stage] = timed(["dvc", "repro", "-f", "-s", stage], warm, GAN1D_CACHE=cache)
+        robustness = {
+            workers: timed(["dvc", "repro", "-f", "-s", "robustness"], warm, GAN1D_CACHE=cache, GAN1D_WORKERS=workers)[0]
+            for workers in ("1", "2")
+        }
+        noop = statistics.median(timed(["dvc", "repro"], warm)[0] for _ in range(noop_reps))
+    return {"cold_chain_seconds": cold_chain, "warm_cache_chain_seconds": warm_chain, "stage_seconds": stage_seconds,
+            "stage_peak_rss_mib": stage_rss, "robustness_seconds": robustness, "noop_repro_seconds": noop,
+            "robustness_2_workers_over_train": robustness["2"] / stage_seconds["train"]}
 
 
 def main() -> None:
@@ -221,8 +236,11 @@ def main() -> None:
           f"{res['compiled_steps_per_s_with_frames']:.0f})")
     print(f"pretraining steps/s   per-step loop {res['naive_pretrain_steps_per_s']:10.0f}   compiled "
           f"{res['compiled_pretrain_steps_per_s']:10.0f}   speedup {res['pretrain_speedup']:6.1f}x")
-    print(f"cold dvc repro of the main chain (empty cache): {res['cold_repro_seconds']:.1f} s;  "
-          f"no-op dvc repro: {res['noop_repro_seconds']:.2f} s")
+    print(f"main chain (dvc repro evaluate render, empty DVC cache): {res['cold_chain_seconds']:.1f} s with an empty "
+          f"compile cache, {res['warm_cache_chain_seconds']:.1f} s with a warm one;  no-op dvc repro: "
+          f"{res['noop_repro_seconds']:.2f} s")
+    print(f"robustness ({params.robustness.count} seeds): {res['robustness_seconds']['1']:.1f} s on 1 worker, "
+          f"{res['robustness_seconds']['2']:.1f} s on 2 = {res['robustness_2_workers_over_train']:.2f}x the train stage")
     for stage in stages:
         print(f"  stage {stage:<10} {res['stage_seconds'][stage]:6.2f} s   peak RSS {res['stage_peak_rss_mib'][stage]:7.0f} MiB")
     print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in res.items()}, sort_keys=True))

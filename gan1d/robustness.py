@@ -10,7 +10,6 @@ import multiprocessing
 import queue as queue_module
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
@@ -71,17 +70,18 @@ def shards(seeds: Sequence[int], count: int) -> list[list[int]]:
     return [[int(s) for s in part] for part in np.array_split(np.asarray(seeds), count)]
 
 
-def run_shard(params: Params, seeds: Sequence[int], compile_cache: Path | None = None,
+def run_shard(params: Params, seeds: Sequence[int], runtime: Runtime = Runtime(),
               progress: ChunkHook | None = None) -> tuple[list[dict[str, float]], np.ndarray]:
     """Pretrain (if the recipe does) and train ``seeds`` side by side in one program; score each seed.
 
     Replica r is exactly the run that seed r would give alone (its own data, initialisation and
     noise), so a seed's row does not depend on which shard it ran in. Runs in a worker process (or
-    a Dask worker): TensorFlow is imported here, not by the process that splits the work.
+    a Dask worker): TensorFlow is imported here, not by the process that splits the work. Training
+    keeps a resume point in ``runtime.resume_dir`` (if any), one per shard.
     """
     from gan1d.quiet import import_tensorflow
 
-    import_tensorflow(compile_cache)
+    import_tensorflow(runtime.compile_cache)
     from gan1d import training
 
     training.set_seed(seeds[0])
@@ -91,7 +91,8 @@ def run_shard(params: Params, seeds: Sequence[int], compile_cache: Path | None =
         pairs = [data.draw_pretrain(params, s) for s in seeds]
         d = training.pretrain(params, np.stack([x for x, _ in pairs]), np.stack([y for _, y in pairs]), seeds,
                               on_chunk=progress, progress=progress is None).discriminator
-    trained = training.train(params, real, seeds, d, record_frames=False, on_chunk=progress, progress=progress is None)
+    trained = training.train(params, real, seeds, d, record_frames=False, on_chunk=progress, progress=progress is None,
+                             resume_dir=runtime.resume_dir, resume_every=runtime.resume_every)
     per_seed, samples = [], []
     for r in range(len(seeds)):
         x, metrics = score(training.generator_weights(trained.ema_generator, r), params)
@@ -104,9 +105,9 @@ def run_shard(params: Params, seeds: Sequence[int], compile_cache: Path | None =
     return per_seed, np.stack(samples)
 
 
-def _run_local_shard(params: Params, seeds: list[int], compile_cache: Path | None, queue) -> tuple:
+def _run_local_shard(params: Params, seeds: list[int], runtime: Runtime, queue) -> tuple:
     """A worker process's shard; each chunk's step count goes to ``queue`` for the parent's progress bar."""
-    return run_shard(params, seeds, compile_cache, lambda steps, _seconds: queue.put(steps * len(seeds)))
+    return run_shard(params, seeds, runtime, lambda steps, _seconds: queue.put(steps * len(seeds)))
 
 
 def run(params: Params, runtime: Runtime = Runtime()) -> Robustness:
@@ -123,9 +124,9 @@ def run(params: Params, runtime: Runtime = Runtime()) -> Robustness:
     else:
         parts = shards(seeds, runtime.workers or available_cores())
         if len(parts) == 1:
-            results = [run_shard(params, seeds, runtime.compile_cache)]
+            results = [run_shard(params, seeds, runtime)]
         else:
-            results = _run_local(params, parts, runtime.compile_cache)
+            results = _run_local(params, parts, runtime)
     per_seed = [row for rows, _ in results for row in rows]
     return Robustness(seeds, per_seed, np.concatenate([samples for _, samples in results]))
 
@@ -134,13 +135,13 @@ def _steps(params: Params) -> int:
     return params.train.steps + (params.pretrain.steps if params.train.use_pretrained else 0)
 
 
-def _run_local(params: Params, parts: list[list[int]], compile_cache: Path | None) -> list[tuple]:
+def _run_local(params: Params, parts: list[list[int]], runtime: Runtime) -> list[tuple]:
     """One fresh process per shard (spawned: TensorFlow must not be forked), all at once."""
     context = multiprocessing.get_context("spawn")
     total = _steps(params) * sum(map(len, parts))
     with context.Manager() as manager, ProcessPoolExecutor(len(parts), mp_context=context) as pool:
         queue = manager.Queue()
-        futures = [pool.submit(_run_local_shard, params, part, compile_cache, queue) for part in parts]
+        futures = [pool.submit(_run_local_shard, params, part, runtime, queue) for part in parts]
         with tqdm(total=total, desc=f"robustness ({len(parts)} workers)", unit="replica-step", leave=False,
                   disable=None) as bar:
             while not all(f.done() for f in futures):
@@ -153,7 +154,8 @@ def _run_local(params: Params, parts: list[list[int]], compile_cache: Path | Non
 
 def _run_on_dask(params: Params, seeds: list[int], workers: int | None, address: str) -> list[tuple]:
     """The seeds' shards as tasks on a Dask cluster, by default one per worker thread; the workers
-    need gan1d installed (the same version) and should run one thread each (``--nthreads 1``)."""
+    need gan1d installed (the same version) and should run one thread each (``--nthreads 1``).
+    Paths of this machine mean nothing there: the workers use no compile cache and keep no resume points."""
     try:
         from distributed import Client, as_completed
     except ImportError:

@@ -8,6 +8,7 @@ environment variables, read once by the stage scripts and passed explicitly to t
 | ``GAN1D_WORKERS`` | the cores this process may use | worker processes for the seeds of `robustness` |
 | ``GAN1D_DASK_SCHEDULER`` | unset: local workers | a Dask scheduler address (``tcp://host:8786``) to run the seeds' shards on |
 | ``GAN1D_CACHE`` | ``.cache`` (in the repository root) | XLA's compile cache (``xla/``) and resume points (``resume/``); ``off`` disables both |
+| ``GAN1D_RESUME_EVERY`` | ``2`` | seconds of training between two saves of a resume point, at least |
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Mapping
 
 from gan1d.errors import ConfigError
 
-WORKERS, SCHEDULER, CACHE = "GAN1D_WORKERS", "GAN1D_DASK_SCHEDULER", "GAN1D_CACHE"
+WORKERS, SCHEDULER, CACHE, RESUME_EVERY = "GAN1D_WORKERS", "GAN1D_DASK_SCHEDULER", "GAN1D_CACHE", "GAN1D_RESUME_EVERY"
 DEFAULT_CACHE = ".cache"
 
 
@@ -36,6 +37,7 @@ class Runtime:
     workers: int | None = 1  # processes (or Dask tasks) the seeds are split over; None = one per core (per Dask thread)
     scheduler: str | None = None  # Dask scheduler address; None = local processes
     cache: Path | None = None  # root of the compile cache and resume points; None = neither
+    resume_every: float = 2.0  # seconds between two saves of a resume point, at least
 
     @property
     def compile_cache(self) -> Path | None:
@@ -61,4 +63,11 @@ def from_environ(environ: Mapping[str, str] = os.environ) -> Runtime:
     scheduler = environ.get(SCHEDULER, "").strip() or None
     cache_raw = environ.get(CACHE, DEFAULT_CACHE).strip()
     cache = None if cache_raw.lower() in ("", "off", "0", "none") else Path(cache_raw).resolve()
-    return Runtime(workers, scheduler, cache)
+    raw = environ.get(RESUME_EVERY, "").strip()
+    try:
+        resume_every = float(raw) if raw else 2.0
+    except ValueError:
+        resume_every = -1.0
+    if not resume_every >= 0:
+        raise ConfigError(f"{RESUME_EVERY}={raw!r}: must be a number of seconds, at least 0")
+    return Runtime(workers, scheduler, cache, resume_every)

@@ -22,11 +22,12 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from gan1d import frames, inference, losses
-from gan1d.config import Optimizer, Params
+from gan1d.config import Optimizer, Params, to_dict
 from gan1d.distributions import Mixture, density, histogram_edges, noise_grid
 from gan1d.errors import ArtifactError, DivergenceError
 from gan1d.io import RESTORE_HINT, atomic_path
 from gan1d.models import Discriminator, Generator, decision_boundary, initialize, match_moments
+from gan1d.resume import ResumePoint, State, run_key
 
 ChunkHook = Callable[[int, float], None]
 
@@ -94,6 +95,8 @@ def _compiled_run(
     desc: str,
     on_chunk: ChunkHook | None = None,
     progress: bool = True,
+    resume: ResumePoint | None = None,
+    variables: Sequence[tf.Variable] = (),
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Run ``step(s)`` for s in [0, steps) and ``snapshot()`` after every ``every`` steps and the last.
 
@@ -104,6 +107,10 @@ def _compiled_run(
     each snapshot tensor stacked over snapshots (F, ...). A progress bar goes to stderr, and
     ``on_chunk(steps, seconds)`` (if given) hears the wall time of every compiled call. ``progress``
     False hides the bar (a worker process whose parent shows one).
+
+    With ``resume``, the run continues from its saved state if there is one (``variables``, the
+    outputs and snapshots so far), saves its state between chunks at most every ``resume.every``
+    seconds, and removes the resume point when it completes.
     """
     step_shape, snap_shapes = shapes
     per_call = max(1, CHUNK // every)
@@ -132,8 +139,14 @@ def _compiled_run(
 
     outs: list[np.ndarray] = []
     gathered: list[list[np.ndarray]] = [[] for _ in snap_shapes]
-    with tqdm(total=steps, desc=desc, unit="step", leave=False, disable=None if progress else True) as bar:
-        for start in range(0, steps, chunk):
+    first = 0
+    state = resume.load([tuple(v.shape) for v in variables], steps) if resume is not None else None
+    if state is not None:
+        for var, value in zip(variables, state.variables):
+            var.assign(value)
+        first, outs, gathered = state.step, [state.outputs], [[snap] for snap in state.snapshots]
+    with tqdm(total=steps, initial=first, desc=desc, unit="step", leave=False, disable=None if progress else True) as bar:
+        for start in range(first, steps, chunk):
             stop = min(start + chunk, steps)
             began = time.perf_counter()
             out, snaps, k = run(tf.constant(start, tf.int32), tf.constant(stop, tf.int32))
@@ -143,6 +156,11 @@ def _compiled_run(
             for dest, snap in zip(gathered, snaps):
                 dest.append(snap.numpy()[: int(k)])
             bar.update(stop - start)
+            if resume is not None and stop < steps and resume.due():
+                outs, gathered = [np.concatenate(outs)], [[np.concatenate(g)] for g in gathered]
+                resume.save(State(stop, [v.numpy() for v in variables], outs[0], [g[0] for g in gathered]))
+    if resume is not None:
+        resume.clear()
     return np.concatenate(outs), [np.concatenate(g) for g in gathered]
 
 
@@ -252,12 +270,16 @@ def train(
     on_chunk: ChunkHook | None = None,
     record_frames: bool = True,
     progress: bool = True,
+    resume_dir: Path | None = None,
+    resume_every: float = 2.0,
 ) -> Trained:
     """Adversarial training of R = len(seeds) independent GANs side by side.
 
     ``real`` is (R, n_real): replica r draws its real batches from row r. ``discriminator``
     (pretrained) replaces the freshly initialised one when given. Without ``record_frames`` no
-    frames are taken (the robustness stage needs only the final generators).
+    frames are taken (the robustness stage needs only the final generators). With ``resume_dir``
+    the run keeps a resume point there (:mod:`gan1d.resume`), saved at most every ``resume_every``
+    seconds, and continues from it when rerun with the same inputs.
     """
     p, t = params, params.train
     replicas = len(seeds)
@@ -362,7 +384,15 @@ def train(
     every = t.log_every if record_frames else CHUNK
     n_weights = 3 * p.model.hidden + 1
     snap_shapes = [(replicas, t.frame_grid), (replicas, t.frame_bins), (replicas, n_weights)] if record_frames else []
-    record, snaps = _compiled_run(step, snapshot, ((replicas, 2), snap_shapes), t.steps, every, "train", on_chunk, progress)
+    resume = None
+    if resume_dir is not None:
+        start_d = [w.numpy() for w in d.weights] if discriminator is not None else []
+        key = run_key("train", to_dict(p), [int(s) for s in seeds], record_frames, tf.__version__, real, *start_d)
+        label = "train" if replicas == 1 else f"train (seeds {seeds[0]}-{seeds[-1]})"
+        resume = ResumePoint(resume_dir, key, resume_every, label)
+    variables = [*g.weights, *g_ema.weights, *d.weights, *d_opt.variables, *g_opt.variables, rank_weight]
+    record, snaps = _compiled_run(step, snapshot, ((replicas, 2), snap_shapes), t.steps, every, "train", on_chunk,
+                                  progress, resume, variables)
     if not record_frames:
         snaps = [np.zeros((0, replicas, n)) for n in (t.frame_grid, t.frame_bins, n_weights)]
     step_var = tf.Variable(t.steps, dtype=tf.int64, name="step")

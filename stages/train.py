@@ -26,7 +26,8 @@ def main() -> None:
 
     from gan1d.quiet import import_tensorflow
 
-    import_tensorflow(runtime.from_environ().compile_cache)  # cached XLA programs; before gan1d.training: keeps TF's C++ start-up lines off stderr
+    rt = runtime.from_environ()
+    import_tensorflow(rt.compile_cache)  # cached XLA programs; before gan1d.training: keeps TF's C++ start-up lines off stderr
     from gan1d import training
     from gan1d.models import Discriminator, load_weights_by_name
 
@@ -35,7 +36,7 @@ def main() -> None:
     if params.train.use_pretrained:
         d = Discriminator(params.model, scaling=params.scaling)
         load_weights_by_name(d, args.pretrained)
-    result = training.train(params, real[None], [params.seed], d)
+    result = training.train(params, real[None], [params.seed], d, resume_dir=rt.resume_dir, resume_every=rt.resume_every)
     training.release_memory()
     if params.train.on_divergence == "stop":
         training.check_finite(result.losses, "the training loss")

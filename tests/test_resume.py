@@ -1,0 +1,129 @@
+"""Resume points: an interrupted run continues where it stopped and ends with the same bytes."""
+
+import os
+
+import numpy as np
+import pytest
+
+from conftest import tiny_raw
+from gan1d import data, resume, training
+from gan1d.config import parse_params
+
+
+@pytest.fixture(scope="module")
+def chunks():
+    """Tiny params with three compiled chunks of 2000 steps (a resume point sits between chunks)."""
+    raw = tiny_raw()
+    raw["train"].update(steps=5000, log_every=1000, loss_every=100)
+    return parse_params(raw)
+
+
+@pytest.fixture(scope="module")
+def whole(chunks):
+    """The uninterrupted run."""
+    return train(chunks, [3])
+
+
+def train(params, seeds, directory=None, on_chunk=None):
+    real = np.stack([data.draw_real(params, s) for s in seeds])
+    training.set_seed(seeds[0])
+    return training.train(params, real, seeds, resume_dir=directory, resume_every=0.0, on_chunk=on_chunk,
+                          progress=False)
+
+
+def interrupt_after(chunk: int):
+    calls = []
+
+    def hook(steps, seconds):
+        calls.append(steps)
+        if len(calls) == chunk:
+            raise KeyboardInterrupt
+
+    return hook
+
+
+def same(a, b) -> None:
+    np.testing.assert_array_equal(a.losses, b.losses)
+    np.testing.assert_array_equal(a.boundary, b.boundary)
+    np.testing.assert_array_equal(a.generated, b.generated)
+    np.testing.assert_array_equal(a.weights, b.weights)
+    for x, y in zip(a.discriminator.weights + a.d_optimizer.variables + a.g_optimizer.variables,
+                    b.discriminator.weights + b.d_optimizer.variables + b.g_optimizer.variables):
+        np.testing.assert_array_equal(x.numpy(), y.numpy())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chunk", [1, 2])
+def test_an_interrupted_run_resumes_and_ends_identical(chunks, whole, tmp_path, capfd, chunk):
+    with pytest.raises(KeyboardInterrupt):  # after chunk 1 (a point saved) or during the last chunk
+        train(chunks, [3], tmp_path, interrupt_after(chunk + 1))
+    assert len(list(tmp_path.glob("*.npz"))) == 1
+    capfd.readouterr()
+    done = []
+    resumed = train(chunks, [3], tmp_path, lambda steps, s: done.append(steps))
+    assert f"train: resuming from step {2000 * chunk} of 5000" in capfd.readouterr().err
+    assert sum(done) == 5000 - 2000 * chunk  # only what was left was trained
+    same(whole, resumed)
+    assert not list(tmp_path.glob("*")), "a completed run removes its resume point"
+
+
+@pytest.mark.slow
+def test_an_interrupted_save_leaves_the_previous_point(chunks, whole, tmp_path, monkeypatch, capfd):
+    replace, saves = os.replace, []
+
+    def failing_replace(src, dst):  # the second save is interrupted before its rename
+        saves.append(dst)
+        if len(saves) == 2:
+            raise KeyboardInterrupt
+        return replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(KeyboardInterrupt):
+        train(chunks, [3], tmp_path)
+    monkeypatch.setattr(os, "replace", replace)
+    assert [p.suffix for p in tmp_path.iterdir()] == [".npz"]  # no temporary file left
+    capfd.readouterr()
+    resumed = train(chunks, [3], tmp_path)
+    assert "resuming from step 2000 of 5000" in capfd.readouterr().err
+    same(whole, resumed)
+
+
+@pytest.mark.slow
+def test_a_changed_param_starts_from_step_0(chunks, tmp_path, capfd):
+    with pytest.raises(KeyboardInterrupt):
+        train(chunks, [3], tmp_path, interrupt_after(2))
+    raw = tiny_raw()
+    raw["train"].update(steps=5000, log_every=1000, loss_every=100, ema=0.99)
+    other = parse_params(raw)
+    capfd.readouterr()
+    done = []
+    train(other, [3], tmp_path, lambda steps, s: done.append(steps))
+    assert sum(done) == 5000 and "resuming" not in capfd.readouterr().err
+    assert len(list(tmp_path.glob("*.npz"))) == 1  # the other run's point is left alone, never trusted
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", ["truncate", "foreign"])
+def test_a_damaged_or_foreign_point_is_ignored_with_one_line(chunks, whole, tmp_path, capfd, damage):
+    with pytest.raises(KeyboardInterrupt):
+        train(chunks, [3], tmp_path, interrupt_after(2))
+    (point,) = tmp_path.glob("*.npz")
+    if damage == "truncate":
+        point.write_bytes(point.read_bytes()[: point.stat().st_size // 2])
+    else:  # another run's file under this run's name
+        with np.load(point) as f:
+            arrays = {k: f[k] for k in f.files}
+        arrays["key"] = np.array("0" * 32)
+        np.savez(point, **arrays)
+    capfd.readouterr()
+    again = train(chunks, [3], tmp_path)
+    lines = [line for line in capfd.readouterr().err.splitlines() if "resume point" in line]
+    assert len(lines) == 1 and "damaged or foreign" in lines[0] and str(point) in lines[0]
+    same(whole, again)
+
+
+def test_the_key_covers_code_and_inputs():
+    a = resume.run_key("train", {"x": 1}, np.zeros(3))
+    assert a == resume.run_key("train", {"x": 1}, np.zeros(3))
+    assert a != resume.run_key("train", {"x": 2}, np.zeros(3))
+    assert a != resume.run_key("train", {"x": 1}, np.ones(3))

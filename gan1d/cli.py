@@ -69,6 +69,20 @@ def target(name: str, targets: Path, params: Path) -> None:
     print(f"{params} now learns target {name!r}; run `dvc repro` (or `dvc exp run`) to train it")
 
 
+def clean(cache: Path | None, compile_cache: bool) -> None:
+    """Remove the resume points (and with ``compile_cache`` XLA's cache too) under ``cache``."""
+    if cache is None:
+        print("clean: GAN1D_CACHE is off: nothing to remove")
+        return
+    folders = [cache / "resume"] + ([cache / "xla"] if compile_cache else [])
+    for folder in folders:
+        files = [f for f in folder.glob("*") if f.is_file()] if folder.is_dir() else []
+        size = sum(f.stat().st_size for f in files)
+        for f in files:
+            f.unlink()
+        print(f"clean: removed {len(files)} file(s), {size / 2**20:.1f} MiB, from {folder}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="gan1d", description=__doc__)
     sub = ap.add_subparsers(dest="command", required=True)
@@ -87,6 +101,8 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("base", nargs="?", default="HEAD", help="git revision to compare the workspace with")
     r.add_argument("-o", "--out", type=Path, default=Path("report.md"), help="the Markdown file (pictures go next to it)")
     r.add_argument("--params", type=Path, default=Path("params.yaml"))
+    c = sub.add_parser("clean", help="remove the resume points of interrupted runs (GAN1D_CACHE/resume)")
+    c.add_argument("--compile-cache", action="store_true", help="remove XLA's compile cache (GAN1D_CACHE/xla) too")
     args = ap.parse_args(argv if argv is not None else sys.argv[1:])
     if args.command == "preset":
         run_main(lambda: preset(args.name, args.presets, args.params))
@@ -96,6 +112,10 @@ def main(argv: list[str] | None = None) -> None:
         from gan1d.gate import run_gate
 
         run_main(lambda: run_gate(args.base, load_params(args.params).gate))
+    elif args.command == "clean":
+        from gan1d.runtime import from_environ
+
+        run_main(lambda: clean(from_environ().cache, args.compile_cache))
     elif args.command == "report":
         from gan1d.report import write_report
 

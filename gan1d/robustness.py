@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue as queue_module
-from concurrent.futures import ProcessPoolExecutor
+import signal
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -105,9 +105,25 @@ def run_shard(params: Params, seeds: Sequence[int], runtime: Runtime = Runtime()
     return per_seed, np.stack(samples)
 
 
-def _run_local_shard(params: Params, seeds: list[int], runtime: Runtime, queue) -> tuple:
-    """A worker process's shard; each chunk's step count goes to ``queue`` for the parent's progress bar."""
-    return run_shard(params, seeds, runtime, lambda steps, _seconds: queue.put(steps * len(seeds)))
+_progress = None  # in a worker process: the queue its chunks' step counts go to
+
+
+def _start_worker(progress) -> None:
+    """A worker process's set-up: Ctrl-C is left to the parent, which stops the workers with SIGTERM;
+    SIGTERM exits quietly but unwinds first (so atomic writes clean up); progress goes to the parent."""
+    global _progress
+    _progress = progress
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit)
+
+
+def _exit(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _run_local_shard(params: Params, seeds: list[int], runtime: Runtime) -> tuple:
+    """A worker process's shard; each chunk's step count goes to the parent's progress bar."""
+    return run_shard(params, seeds, runtime, lambda steps, _seconds: _progress.put(steps * len(seeds)))
 
 
 def run(params: Params, runtime: Runtime = Runtime()) -> Robustness:
@@ -136,20 +152,29 @@ def _steps(params: Params) -> int:
 
 
 def _run_local(params: Params, parts: list[list[int]], runtime: Runtime) -> list[tuple]:
-    """One fresh process per shard (spawned: TensorFlow must not be forked), all at once."""
+    """One fresh process per shard (spawned: TensorFlow must not be forked), all at once. If this
+    process is interrupted, the workers are stopped too (each keeps its resume point)."""
     context = multiprocessing.get_context("spawn")
     total = _steps(params) * sum(map(len, parts))
-    with context.Manager() as manager, ProcessPoolExecutor(len(parts), mp_context=context) as pool:
-        queue = manager.Queue()
-        futures = [pool.submit(_run_local_shard, params, part, runtime, queue) for part in parts]
+    progress = context.Queue()
+    pool = context.Pool(len(parts), initializer=_start_worker, initargs=(progress,))
+    try:
+        pending = [pool.apply_async(_run_local_shard, (params, part, runtime)) for part in parts]
         with tqdm(total=total, desc=f"robustness ({len(parts)} workers)", unit="replica-step", leave=False,
                   disable=None) as bar:
-            while not all(f.done() for f in futures):
+            while not all(r.ready() for r in pending):
                 try:
-                    bar.update(queue.get(timeout=0.2))
+                    bar.update(progress.get(timeout=0.2))
                 except queue_module.Empty:
                     pass
-        return [f.result() for f in futures]
+        results = [r.get() for r in pending]  # a worker's error is raised here
+    except BaseException:
+        pool.terminate()  # SIGTERM: a worker still training unwinds and leaves its resume point whole
+        pool.join()
+        raise
+    pool.close()
+    pool.join()
+    return results
 
 
 def _run_on_dask(params: Params, seeds: list[int], workers: int | None, address: str) -> list[tuple]:

@@ -3,6 +3,7 @@
 import pytest
 
 from conftest import ROOT
+from gan1d import cli
 from gan1d.cli import main
 from gan1d.config import load_params
 
@@ -65,3 +66,14 @@ def test_a_bad_suite_target_is_one_clear_error_and_writes_nothing(tmp_path, caps
         main(["target", "two_far", "--targets", str(targets), "--params", str(tmp_path / "real.yaml")])
     assert err.value.code == 2 and message in capsys.readouterr().err
     assert (tmp_path / "real.yaml").read_bytes() == (ROOT / "params.yaml").read_bytes()
+
+
+def test_clean_removes_resume_points_and_on_request_the_compile_cache(tmp_path, capsys):
+    for folder in ("resume", "xla"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.bin").write_bytes(b"x" * 1024)
+    cli.clean(tmp_path, compile_cache=False)
+    assert not (tmp_path / "resume" / "a.bin").exists() and (tmp_path / "xla" / "a.bin").exists()
+    assert "removed 1 file(s)" in capsys.readouterr().out
+    cli.clean(tmp_path, compile_cache=True)
+    assert not (tmp_path / "xla" / "a.bin").exists()

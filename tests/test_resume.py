@@ -1,11 +1,17 @@
 """Resume points: an interrupted run continues where it stopped and ends with the same bytes."""
 
+import hashlib
 import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import tiny_raw
+from conftest import make_repo, run, run_env, tiny_raw
 from gan1d import data, resume, training
 from gan1d.config import parse_params
 
@@ -127,3 +133,59 @@ def test_the_key_covers_code_and_inputs():
     assert a == resume.run_key("train", {"x": 1}, np.zeros(3))
     assert a != resume.run_key("train", {"x": 2}, np.zeros(3))
     assert a != resume.run_key("train", {"x": 1}, np.ones(3))
+
+
+def _resume_points(repo: Path) -> list[Path]:
+    return sorted((repo / ".cache" / "resume").glob("*.npz"))
+
+
+def _long_raw() -> dict:
+    """Train and robustness runs that span many chunks."""
+    raw = tiny_raw()
+    raw["train"].update(steps=20000, batch=128, log_every=1000, loss_every=100)
+    raw["robustness"]["count"] = 4
+    return raw
+
+
+def _md5s(repo: Path) -> dict[str, str]:
+    return {str(p.relative_to(repo)): hashlib.md5(p.read_bytes()).hexdigest()
+            for p in sorted((repo / "data").rglob("*")) if p.is_file() and p.name != ".gitignore"}
+
+
+def _interrupt(repo: Path, stage: str, sig: signal.Signals) -> None:
+    """Run `dvc repro stage` and send ``sig`` to dvc and every process of the stage once a resume point
+    is on disk, as Ctrl-C in a terminal (SIGINT) or a preempted machine (SIGTERM) does."""
+    env = {**run_env(), "GAN1D_RESUME_EVERY": "0"}
+    proc = subprocess.Popen(["dvc", "repro", stage], cwd=repo, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not _resume_points(repo) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.killpg(proc.pid, sig)
+    proc.communicate(timeout=120)
+    assert proc.returncode != 0, "the stage finished before the signal: nothing was interrupted"
+    assert _resume_points(repo), "no resume point survived the interruption"
+    assert not [p for p in (repo / ".cache").rglob("*") if ".tmp" in p.name]
+
+
+def _resumed_steps(output: str) -> list[int]:
+    return [int(s) for s in re.findall(r"resuming from step (\d+) of 20000", output)]
+
+
+@pytest.mark.slow
+def test_an_interrupted_repro_resumes_and_every_output_is_identical(tmp_path):
+    whole = make_repo(tmp_path / "whole", _long_raw())
+    run(["dvc", "repro", "train", "robustness"], whole)
+    repo = make_repo(tmp_path / "cut", _long_raw())
+
+    _interrupt(repo, "train", signal.SIGTERM)
+    rerun = run(["dvc", "repro", "train"], repo)
+    assert len(_resumed_steps(rerun.stdout + rerun.stderr)) == 1
+
+    _interrupt(repo, "robustness", signal.SIGINT)  # two worker processes
+    rerun = run(["dvc", "repro", "robustness"], repo)
+    assert _resumed_steps(rerun.stdout + rerun.stderr)  # each worker's shard that had saved one
+
+    assert _md5s(repo) == _md5s(whole)
+    assert not _resume_points(repo)

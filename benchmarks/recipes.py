@@ -1,7 +1,11 @@
 """How often each recipe works on each suite target: the robustness protocol, recipes x targets x seeds.
 
     python benchmarks/recipes.py [--recipes default,classic,...] [--targets two_far,...]
-                                 [--first-seed 1] [--count 20]
+                                 [--first-seed 1] [--count 20] [--set model.hidden=8 ...]
+
+``--set KEY=VALUE`` (repeatable, VALUE read as YAML) changes a param of every recipe: the research
+variants of README's log are the default with such changes. The seeds of each cell run over
+``GAN1D_WORKERS`` processes (default: every core), as the `robustness` stage's do.
 
 A recipe is a preset (presets/NAME.yaml); a target is a named mixture of targets/suite.yaml. Each
 (recipe, target) cell trains ``count`` seeds side by side in one compiled program (the
@@ -24,16 +28,23 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gan1d import robustness  # noqa: E402
+from gan1d import robustness, runtime  # noqa: E402
 from gan1d.config import load_params, parse_params, to_dict  # noqa: E402
 
 RECIPES = ("default", "classic", "ns_r1", "wgan_gp", "lsgan", "minimax")
 
 
-def recipe(name: str, target: dict, first_seed: int, count: int):
+def recipe(name: str, target: dict, first_seed: int, count: int, changes: list[str] = ()):
     raw = to_dict(load_params(ROOT / "presets" / f"{name}.yaml"))
     raw["target"] = target
     raw["robustness"].update(first_seed=first_seed, count=count)
+    for change in changes:
+        key, _, value = change.partition("=")
+        *path, last = key.split(".")
+        section = raw
+        for part in path:
+            section = section[part]
+        section[last] = yaml.safe_load(value)
     return parse_params(raw)
 
 
@@ -44,14 +55,16 @@ def main() -> None:
     ap.add_argument("--targets", default=",".join(suite))
     ap.add_argument("--first-seed", type=int, default=1)
     ap.add_argument("--count", type=int, default=20)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a param of every recipe")
     args = ap.parse_args()
+    rt = runtime.from_environ()
     cells = []
     print(f"| recipe | target | success | all modes | median W1 / std | worst mass error | NaN | seconds |")
     print("|---|---|---|---|---|---|---|---|", flush=True)
     for name in args.recipes.split(","):
         for target in args.targets.split(","):
             start = time.perf_counter()
-            s = robustness.run(recipe(name, suite[target], args.first_seed, args.count)).summary()
+            s = robustness.run(recipe(name, suite[target], args.first_seed, args.count, args.set), rt).summary()
             cell = {"recipe": name, "target": target, **s, "seconds": round(time.perf_counter() - start)}
             cells.append(cell)
             print(f"| {name} | {target} | {s['success_rate']:.0%} | {s['all_modes_rate']:.0%} | "
@@ -64,7 +77,7 @@ def main() -> None:
         row = {c["target"]: c for c in cells if c["recipe"] == name}
         print(f"| {name} | " + " | ".join(
             f"{row[t]['success_rate']:.0%} ({row[t]['median_w1_std']})" for t in targets) + " |")
-    print(json.dumps({"first_seed": args.first_seed, "count": args.count, "cells": cells}))
+    print(json.dumps({"first_seed": args.first_seed, "count": args.count, "set": args.set, "cells": cells}))
 
 
 if __name__ == "__main__":

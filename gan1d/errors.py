@@ -48,5 +48,5 @@ def run_main(main: Callable[[], None]) -> None:
         sys.exit(err.exit_code)
     except KeyboardInterrupt as err:
         name = str(err) or "SIGINT"
-        print(f"interrupted ({name}): no output was left half-written; rerun `dvc repro`", file=sys.stderr)
+        print(f"interrupted ({name}): no output was left half-written; rerun `dvc repro` (training resumes from its last resume point)", file=sys.stderr)
         sys.exit(130)

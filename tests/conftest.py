@@ -7,12 +7,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 import yaml
 
 from gan1d.config import Params, parse_params
+from gan1d.quiet import use_compile_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,9 +42,18 @@ def tiny() -> Params:
     return parse_params(tiny_raw())
 
 
+# One compile cache for every stage the tests run: each tiny program is compiled once per session, not
+# once per run (outputs are the same bytes either way: tests/test_parallel.py). Tiny runs are one chunk
+# long, so they never leave a resume point here.
+TEST_CACHE = Path(tempfile.mkdtemp(prefix="gan1d-test-cache-"))
+use_compile_cache(TEST_CACHE / "xla")  # and for the programs the tests compile in this process
+
+
 def run_env() -> dict[str, str]:
     """Environment for subprocesses: this interpreter's bin first, so dvc's `python` is ours."""
     env = dict(os.environ)
+    env["GAN1D_CACHE"] = str(TEST_CACHE)
+    env["GAN1D_WORKERS"] = "1"  # tiny runs: one process is cheaper than spawning workers (tests that test workers set it)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.pop("DVC_EXP_BASELINE_REV", None)
     return env

@@ -1,7 +1,6 @@
 """Seeds over worker processes and a Dask cluster, and the compile cache: the same bytes every way."""
 
 import hashlib
-import shutil
 import subprocess
 import sys
 import time
@@ -35,19 +34,12 @@ def test_runtime_comes_from_the_environment_and_a_bad_value_is_named(tmp_path):
             from_environ({"GAN1D_WORKERS": bad})
 
 
-def _stage(name: str, params: Path, out: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    args = {
-        "sample": ["--real", out / "real.parquet", "--pretrain", out / "pretrain.parquet"],
-        "train": ["--real", out / "real.parquet", "--pretrained", out / "none.h5", "--checkpoint", out / "checkpoint",
-                  "--generator", out / "generator.weights.h5", "--frames", out / "frames.parquet", "--live", out / "live"],
-        "robustness": [
-            "--metrics", out / "metrics.json", "--per-seed", out / "per_seed.parquet", "--samples", out / "samples.parquet",
-            "--w1-plot", out / "w1_per_seed.png", "--densities", out / "densities.png"],
-    }[name]
-    cmd = [sys.executable, str(ROOT / "stages" / f"{name}.py"), "--params", str(params), *map(str, args)]
-    proc = subprocess.run(cmd, cwd=out, env={**run_env(), **env}, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    return proc
+def _stage(params: Path, out: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """The robustness stage script, writing into ``out``."""
+    args = ["--metrics", "metrics.json", "--per-seed", "per_seed.parquet", "--samples", "samples.parquet",
+            "--w1-plot", "w1_per_seed.png", "--densities", "densities.png"]
+    cmd = [sys.executable, str(ROOT / "stages" / "robustness.py"), "--params", str(params), *args]
+    return subprocess.run(cmd, cwd=out, env={**run_env(), **env}, capture_output=True, text=True)
 
 
 def _md5s(folder: Path) -> dict[str, str]:
@@ -65,9 +57,11 @@ def params(tmp_path_factory) -> Path:
 
 
 def _robustness(params: Path, out: Path, env: dict[str, str]) -> dict[str, str]:
+    """Run the robustness stage into ``out`` (compile cache off unless ``env`` says otherwise)."""
     out.mkdir()
-    log = _stage("robustness", params, out, {"GAN1D_CACHE": "off", **env}).stdout
-    assert log.startswith("robustness: 5 seeds")
+    proc = _stage(params, out, {"GAN1D_CACHE": "off", **env})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("robustness: 5 seeds")
     return {name: _md5s(out)[name] for name in ROBUSTNESS_OUTPUTS}
 
 
@@ -127,29 +121,17 @@ def test_a_dask_cluster_on_loopback_gives_the_local_bytes(tmp_path, params, one_
 
 
 @pytest.mark.slow
-def test_outputs_are_the_same_with_the_compile_cache_off_cold_or_warm(tmp_path, params):
-    runs = {}
-    for name, cache in (("off", "off"), ("cold", str(tmp_path / "cache")), ("warm", str(tmp_path / "cache"))):
-        out = tmp_path / name
-        out.mkdir()
-        if name == "off":
-            _stage("sample", params, out, {})
-        else:
-            shutil.copy(tmp_path / "off" / "real.parquet", out)
-        _stage("train", params, out, {"GAN1D_CACHE": cache})
-        runs[name] = {k: v for k, v in _md5s(out).items() if k != "pretrain.parquet"}  # written by sample, in "off"
-        if name == "cold":  # the cold run filled the cache
-            assert list((tmp_path / "cache" / "xla").glob("*"))
-    assert runs["off"] == runs["cold"] == runs["warm"]
-    assert not (tmp_path / "off" / ".cache").exists()  # off: nothing cached anywhere
+def test_outputs_are_the_same_with_the_compile_cache_off_cold_or_warm(tmp_path, params, one_worker):
+    cache = tmp_path / "cache"
+    cold = _robustness(params, tmp_path / "cold", {"GAN1D_WORKERS": "1", "GAN1D_CACHE": str(cache)})
+    assert list((cache / "xla").glob("*")), "the cold run filled the cache"
+    warm = _robustness(params, tmp_path / "warm", {"GAN1D_WORKERS": "1", "GAN1D_CACHE": str(cache)})
+    assert cold == warm == one_worker  # one_worker ran with the cache off
+    assert not (tmp_path / "cold" / ".cache").exists()
 
 
 def test_a_bad_worker_count_is_one_line_naming_the_variable(tmp_path, params):
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "stages" / "robustness.py"), "--params", str(params), "--metrics", "m.json",
-         "--per-seed", "p.parquet", "--samples", "s.parquet", "--w1-plot", "w.png", "--densities", "d.png"],
-        cwd=tmp_path, env={**run_env(), "GAN1D_WORKERS": "zero"}, capture_output=True, text=True,
-    )
+    proc = _stage(params, tmp_path, {"GAN1D_WORKERS": "zero"})
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == ["error: GAN1D_WORKERS='zero': must be a whole number of worker processes, at least 1"]
     assert not list(tmp_path.glob("*.json"))

@@ -30,11 +30,16 @@ def stage_cmd(repo: Path, stage: str, params: Path | None = None) -> list[str]:
     return cmd + (["--params", str(params)] if params else [])
 
 
+def pretraining_raw() -> dict:
+    """The tiny params under a recipe that pretrains: the pretrain stage trains, and train reads its weights."""
+    raw = tiny_raw()
+    raw["train"]["use_pretrained"] = True
+    return raw
+
+
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
-    raw = tiny_raw()
-    raw["train"]["use_pretrained"] = True  # the pretrain stage trains, and train reads its weights
-    return built_repo(tmp_path_factory.mktemp("reliable"), "repo", raw)
+    return built_repo(tmp_path_factory.mktemp("reliable"), "repo", pretraining_raw())
 
 
 @pytest.mark.parametrize(
@@ -135,7 +140,7 @@ def test_divergence_stops_naming_the_step_or_continues_when_asked(repo, tmp_path
 def test_outputs_do_not_depend_on_hash_seed_or_directory(repo, tmp_path):
     other = tmp_path / "elsewhere" / "deeper"
     other.mkdir(parents=True)
-    make_repo(other, tiny_raw())
+    make_repo(other, pretraining_raw())
     env = run_env()
     env["PYTHONHASHSEED"] = "987"
     subprocess.run(["dvc", "repro"], cwd=other, env=env, check=True, capture_output=True)

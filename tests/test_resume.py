@@ -143,8 +143,8 @@ def _resume_points(repo: Path) -> list[Path]:
 def _long_raw() -> dict:
     """Train and robustness runs that span many chunks."""
     raw = tiny_raw()
-    raw["train"].update(steps=20000, batch=128, log_every=1000, loss_every=100)
-    raw["robustness"]["count"] = 4
+    raw["train"].update(steps=16000, batch=128, log_every=1000, loss_every=100)
+    raw["robustness"]["count"] = 2
     return raw
 
 
@@ -162,7 +162,7 @@ def _interrupt(repo: Path, stage: str, sig: signal.Signals) -> None:
     deadline = time.monotonic() + 120
     while not _resume_points(repo) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
-    time.sleep(0.5)
+    time.sleep(0.25)
     os.killpg(proc.pid, sig)
     proc.communicate(timeout=120)
     assert proc.returncode != 0, "the stage finished before the signal: nothing was interrupted"
@@ -179,7 +179,7 @@ def _repro(repo: Path, stage: str) -> str:
 
 
 def _resumed_steps(output: str) -> list[int]:
-    return [int(s) for s in re.findall(r"resuming from step (\d+) of 20000", output)]
+    return [int(s) for s in re.findall(r"resuming from step (\d+) of 16000", output)]
 
 
 @pytest.mark.slow

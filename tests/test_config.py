@@ -15,7 +15,7 @@ from gan1d.errors import ConfigError
 def test_default_params_load_and_round_trip():
     params = load_params(ROOT / "params.yaml")
     assert params.target.means == (4.0,)
-    assert params.train.steps == 20000 and params.train.batch == 128
+    assert params.train.steps == 30000 and params.train.batch == 128
     assert parse_params(to_dict(params)) == params
 
 
@@ -55,7 +55,7 @@ BAD = [
     ("model.pack", 0, "model.pack: got 0; allowed: a number in [1, 4096]"),
     ("target", {"means": [0.0, 100.0], "sigmas": [1e-5, 1.0], "weights": [1.0, 1.0]}, "target: spans"),
     ("model.minibatch", "yes", "model.minibatch: got 'yes'; expected true or false"),
-    ("train.log_every", 50000, "train.log_every: got 50000; allowed: at most train.steps (20000)"),
+    ("train.log_every", 50000, "train.log_every: got 50000; allowed: at most train.steps (30000)"),
     ("train.loss_every", 0, "train.loss_every: got 0; allowed: a number >= 1"),
     ("train.penalty", "gp", "train.penalty: got 'gp'; allowed: one of none, r1"),
     ("train.ema", 1.0, "train.ema: got 1.0; allowed: a number in [0, 1)"),

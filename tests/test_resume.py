@@ -144,7 +144,7 @@ def _long_raw() -> dict:
     """Train and robustness runs that span many chunks."""
     raw = tiny_raw()
     raw["train"].update(steps=16000, batch=128, log_every=1000, loss_every=100)
-    raw["robustness"]["count"] = 2
+    raw["robustness"]["count"] = 4  # two seeds per worker: each shard's resume point lives for seconds
     return raw
 
 
@@ -164,8 +164,8 @@ def _interrupt(repo: Path, stage: str, sig: signal.Signals) -> None:
         time.sleep(0.05)
     time.sleep(0.25)
     os.killpg(proc.pid, sig)
-    proc.communicate(timeout=120)
-    assert proc.returncode != 0, "the stage finished before the signal: nothing was interrupted"
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0, f"the stage finished before the signal: nothing was interrupted\n{out.decode()}{err.decode()}"
     assert _resume_points(repo), "no resume point survived the interruption"
     assert not [p for p in (repo / ".cache").rglob("*") if ".tmp" in p.name]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,12 @@ def tiny_raw() -> dict:
 def tiny() -> Params:
     return parse_params(tiny_raw())
 
+
+# A shell that starts a command in the background without job control (as a CI runner may) makes it ignore
+# SIGINT, and an ignored signal stays ignored in every child: the stages would never see the Ctrl-C that the
+# interrupt tests send. A handled signal is reset to the default in a child, as in a terminal.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # One compile cache for every stage the tests run: each tiny program is compiled once per session, not
 # once per run (outputs are the same bytes either way: tests/test_parallel.py). Tiny runs are one chunk

@@ -9,10 +9,12 @@ those known start-up lines: a real error or warning is still shown.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from types import ModuleType
 
@@ -52,11 +54,16 @@ def import_tensorflow(compile_cache: Path | None = None) -> ModuleType:
         return sys.modules["tensorflow"]
     sys.stderr.flush()
     saved = os.dup(2)
+    # Keras imports matplotlib.pyplot (0.4 s) for image galleries if it can; gan1d's TF code never plots.
+    blocked = [] if "matplotlib" in sys.modules else ["matplotlib", "matplotlib.pyplot"]
     with tempfile.TemporaryFile() as captured:
         os.dup2(captured.fileno(), 2)
         try:
+            sys.modules.update(dict.fromkeys(blocked))  # a None entry makes `import matplotlib` fail
             import tensorflow
         finally:
+            for name in blocked:
+                del sys.modules[name]
             sys.stderr.flush()
             os.dup2(saved, 2)
             os.close(saved)
@@ -66,3 +73,11 @@ def import_tensorflow(compile_cache: Path | None = None) -> ModuleType:
                 sys.stderr.write(rest)
                 sys.stderr.flush()
     return tensorflow
+
+
+def prefetch(*modules: str) -> threading.Thread:
+    """Import ``modules`` in a background thread while this one computes (TensorFlow releases the
+    GIL while a compiled program runs), so a later ``import`` of them finds them loaded."""
+    thread = threading.Thread(target=lambda: [importlib.import_module(m) for m in modules], daemon=True)
+    thread.start()
+    return thread

@@ -20,8 +20,10 @@ def test_filter_keeps_everything_but_the_startup_lines():
 
 
 def test_real_tensorflow_import_is_silent():
-    proc = run([sys.executable, "-c", IMPORT + "; import sys; sys.stderr.write('own line\\n')"], ROOT)
-    assert proc.stdout.strip() == "tensorflow"
+    # Keras's optional matplotlib import is skipped (0.4 s), and matplotlib still imports afterwards.
+    after = "; import sys; print('matplotlib' in sys.modules); import matplotlib.pyplot; print(matplotlib.pyplot.__name__)"
+    proc = run([sys.executable, "-c", IMPORT + after + "; sys.stderr.write('own line\\n')"], ROOT)
+    assert proc.stdout.split() == ["tensorflow", "False", "matplotlib.pyplot"]
     assert not [n for n in NOISE if n in proc.stderr], proc.stderr
     assert proc.stderr == "own line\n"
 
@@ -40,3 +42,27 @@ def test_other_lines_written_to_fd2_during_import_pass_through(tmp_path):
     assert proc.stderr == "E0000 loader.cc:7] a real problem\n"
     plain = run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import tensorflow"], ROOT)
     assert "absl::InitializeLog" in plain.stderr  # without import_tensorflow the noise is there
+
+
+FAST_EXIT = """
+import atexit, sys, types
+from gan1d.errors import ConfigError, run_main
+if sys.argv[1] == "tf":
+    sys.modules["tensorflow"] = types.ModuleType("tensorflow")  # as if a stage had imported it
+atexit.register(lambda: print("teardown ran"))
+def main():
+    print("stage output", end="")  # unflushed: exit_now must flush it
+    if sys.argv[2] == "fail":
+        raise ConfigError("train.steps: must be > 0")
+run_main(main, exit_fast=True)
+"""
+
+
+def test_exit_fast_skips_teardown_only_when_tensorflow_is_loaded():
+    with_tf = run([sys.executable, "-c", FAST_EXIT, "tf", "ok"], ROOT)
+    assert (with_tf.returncode, with_tf.stdout) == (0, "stage output")
+    without_tf = run([sys.executable, "-c", FAST_EXIT, "none", "ok"], ROOT)
+    assert (without_tf.returncode, without_tf.stdout) == (0, "stage outputteardown ran\n")
+    # an error still exits normally, with its code and one line
+    failed = run([sys.executable, "-c", FAST_EXIT, "tf", "fail"], ROOT, check=False)
+    assert failed.returncode == 2 and failed.stderr == "error: train.steps: must be > 0\n"

@@ -56,15 +56,31 @@ def set_seed(seed: int) -> None:
             pass
 
 
+def runtime_value(value: float) -> tf.Variable:
+    """``value`` as an input of the compiled programs instead of a constant in them.
+
+    XLA's compile cache is keyed on the program, constants included: a hyperparameter held in a
+    variable leaves the program the same for every value, so a sweep over learning rates, penalties
+    or EMA compiles once. The float32 number is the one a constant would hold, so results do not
+    change; values combined from several params are combined in Python first, as constants were.
+    """
+    return tf.Variable(value, dtype=tf.float32, trainable=False)
+
+
 def make_optimizer(cfg: Optimizer, steps: int) -> keras.optimizers.Optimizer:
-    """SGD or Adam with the schedule ``cfg`` names; a cosine schedule reaches 0 after ``steps``."""
+    """SGD or Adam with the schedule ``cfg`` names; a cosine schedule reaches 0 after ``steps``.
+
+    The learning rate is a runtime value (:func:`runtime_value`; a constant one is a variable in
+    Keras already). The step counts stay constants: XLA compiles a division by a constant
+    differently from one by a variable, and the weights then differ in their last bits (measured).
+    """
     schedule: float | keras.optimizers.schedules.LearningRateSchedule = cfg.learning_rate
     if cfg.schedule == "exponential":
         schedule = keras.optimizers.schedules.ExponentialDecay(
-            cfg.learning_rate, cfg.decay_steps, cfg.decay_rate, staircase=True
+            runtime_value(cfg.learning_rate), cfg.decay_steps, cfg.decay_rate, staircase=True
         )
     elif cfg.schedule == "cosine":
-        schedule = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, steps)
+        schedule = keras.optimizers.schedules.CosineDecay(runtime_value(cfg.learning_rate), steps)
     if cfg.name == "sgd":
         return keras.optimizers.SGD(schedule)
     return keras.optimizers.Adam(schedule, beta_1=cfg.beta1, beta_2=cfg.beta2)
@@ -248,8 +264,8 @@ def _histogram(values: tf.Tensor, edges: np.ndarray) -> tf.Tensor:
 
 
 def _fade(s: tf.Tensor, until: float) -> tf.Tensor:
-    """1 at step 0, down to 0 at step ``until`` on a half cosine, then 0."""
-    return 0.5 * (1.0 + tf.cos(math.pi * tf.minimum(tf.cast(s, tf.float32) / max(until, 1.0), 1.0)))
+    """1 at step 0, down to 0 at step ``until`` (>= 1) on a half cosine, then 0."""
+    return 0.5 * (1.0 + tf.cos(math.pi * tf.minimum(tf.cast(s, tf.float32) / until, 1.0)))
 
 
 def _input_gradient(d: Callable[[tf.Tensor], tf.Tensor], x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -323,7 +339,12 @@ def train(
         idx = tf.minimum(tf.cast(u * n_real, tf.int32), n_real - 1)
         return tf.gather(real_t, idx, batch_dims=1)[..., None]
 
-    blur_scale = t.instance_noise * target.std
+    # Hyperparameters that do not change the program's shapes: runtime values, not constants.
+    ema, ema_rest = runtime_value(t.ema), runtime_value(1.0 - t.ema)
+    r1_gamma, gp_weight, jitter = runtime_value(t.r1_gamma), runtime_value(t.gp_weight), runtime_value(p.noise.jitter)
+    blur_scale = runtime_value(t.instance_noise * target.std)
+    # Fade lengths divide the step: constants (see make_optimizer).
+    blur_until, rank_until = max(t.instance_noise_until * t.steps, 1.0), max(t.rank_until * t.steps, 1.0)
     # The rank input's weight this step (model.rank); read by the frames' decision boundary too.
     rank_weight = tf.Variable(1.0, trainable=False, dtype=tf.float32)
 
@@ -333,7 +354,7 @@ def train(
         modes: D then has no empty valley that G's samples cannot cross."""
         if t.instance_noise == 0:
             return v
-        sigma = blur_scale * _fade(counters[0], t.instance_noise_until * t.steps)
+        sigma = blur_scale * _fade(counters[0], blur_until)
         eps = _per_replica(seed_t, stream, counters, lambda k: tf.random.stateless_normal((t.batch, 1), k))
         return v + sigma * eps
 
@@ -344,33 +365,33 @@ def train(
         x, fake = blur(x, _BLUR_REAL, s, j), blur(fake, _BLUR_FAKE, s, j)
         if t.penalty == "r1":
             real_out, grad = _input_gradient(dr, x)
-            loss = d_loss_fn(real_out, dr(fake)) + losses.r1_penalty(grad, t.r1_gamma)
+            loss = d_loss_fn(real_out, dr(fake)) + losses.r1_penalty(grad, r1_gamma)
         else:
             loss = d_loss_fn(dr(x), dr(fake))
         if t.loss == "wasserstein":
             # One mixing weight per input of D: with packing, per pack (a point in R^pack).
             eps = tf.repeat(uniform(_MIX, s, j)[:, :: p.model.pack], p.model.pack, axis=1)
             _, grad = _input_gradient(dr, eps * x + (1.0 - eps) * fake)
-            loss += losses.gradient_penalty(tf.reshape(grad, (replicas, -1, p.model.pack)), t.gp_weight)
+            loss += losses.gradient_penalty(tf.reshape(grad, (replicas, -1, p.model.pack)), gp_weight)
         return loss
 
     def step(s: tf.Tensor) -> tf.Tensor:
         if p.model.rank and t.rank_until > 0:
-            rank_weight.assign(_fade(s, t.rank_until * t.steps))
+            rank_weight.assign(_fade(s, rank_until))
         for j in range(t.d_steps):
             j_t = tf.constant(j)
-            x, z = real_batch(s, j_t), spaced + uniform(_D_NOISE, s, j_t) * p.noise.jitter
+            x, z = real_batch(s, j_t), spaced + uniform(_D_NOISE, s, j_t) * jitter
             with tf.GradientTape() as tape:
                 d_loss = d_objective(x, g(z), s, j_t)
                 total = tf.reduce_sum(d_loss)
             _apply(tape, total, d_opt, d)
-        z = spaced + uniform(_G_NOISE, s) * p.noise.jitter
+        z = spaced + uniform(_G_NOISE, s) * jitter
         with tf.GradientTape() as tape:
             g_loss = g_loss_fn(dr(blur(g(z), _BLUR_G, s)))
             total = tf.reduce_sum(g_loss)
         _apply(tape, total, g_opt, g)
         for e, w in zip(g_ema.weights, g.weights):
-            e.assign(t.ema * e + (1.0 - t.ema) * w)
+            e.assign(ema * e + ema_rest * w)
         return tf.stack([d_loss, g_loss], axis=-1)
 
     def snapshot() -> tuple[tf.Tensor, ...]:

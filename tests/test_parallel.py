@@ -130,6 +130,25 @@ def test_outputs_are_the_same_with_the_compile_cache_off_cold_or_warm(tmp_path, 
     assert not (tmp_path / "cold" / ".cache").exists()
 
 
+@pytest.mark.slow
+def test_a_sweep_over_learning_rates_penalty_and_ema_compiles_once(tmp_path, params, one_worker):
+    # These params are runtime values of the compiled program, not constants in it: a second run
+    # with other values loads the first run's program from the cache, and still uses its own values.
+    cache = {"GAN1D_WORKERS": "1", "GAN1D_CACHE": str(tmp_path / "cache")}
+    first = _robustness(params, tmp_path / "first", cache)
+    programs = sorted((tmp_path / "cache" / "xla").glob("*"))
+    raw = yaml.safe_load(params.read_text())
+    raw["train"].update(r1_gamma=0.3, ema=0.99)
+    raw["train"]["d_optimizer"]["learning_rate"] = 0.01
+    raw["train"]["g_optimizer"]["learning_rate"] = 0.004
+    raw["noise"]["jitter"] = 0.05
+    swept = tmp_path / "swept.yaml"
+    swept.write_text(yaml.safe_dump(raw))
+    second = _robustness(swept, tmp_path / "second", cache)
+    assert sorted((tmp_path / "cache" / "xla").glob("*")) == programs
+    assert first == one_worker and second["per_seed.parquet"] != first["per_seed.parquet"]
+
+
 def test_a_bad_worker_count_is_one_line_naming_the_variable(tmp_path, params):
     proc = _stage(params, tmp_path, {"GAN1D_WORKERS": "zero"})
     assert proc.returncode == 2

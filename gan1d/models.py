@@ -36,9 +36,10 @@ IDENTITY = Scaling(1.0, 0.0, 1.0)
 class StackedDense(keras.layers.Layer):
     """A dense layer with one kernel per replica: (R, B, in) -> (R, B, units)."""
 
-    def __init__(self, units: int, replicas: int, init_stddev: float, **kwargs):
+    def __init__(self, units: int, replicas: int, init_stddev: float, bias_gain: float = 1.0, **kwargs):
         super().__init__(**kwargs)
         self.units, self.replicas, self.init_stddev = units, replicas, init_stddev
+        self.bias_gain = bias_gain  # biases ~ N(0, bias_gain * bias_stddev): see initialize
 
     def build(self, input_shape: Sequence[int]) -> None:
         fan_in = int(input_shape[-1])
@@ -87,7 +88,9 @@ class Generator(keras.Model):
     def __init__(self, cfg: Model, replicas: int = 1, scaling: Scaling = IDENTITY, name: str = "generator"):
         super().__init__(name=name)
         self.scaling = scaling
-        self.g0 = StackedDense(cfg.hidden, replicas, cfg.init_stddev, name="g0")
+        # g_steepness k: softplus(k (w z + b)) with w, b as drawn at k = 1: the same kinks, k times sharper.
+        # Steep kinks are the steps between modes that a multimodal quantile function needs.
+        self.g0 = StackedDense(cfg.hidden, replicas, cfg.init_stddev * cfg.g_steepness, cfg.g_steepness, name="g0")
         self.g1 = StackedDense(1, replicas, cfg.init_stddev, name="g1")
         self(tf.zeros((replicas, 2, 1)))
 
@@ -164,14 +167,15 @@ def batch_rank(x: tf.Tensor, reference: tf.Tensor | None = None) -> tf.Tensor:
 
 
 def initialize(model: keras.Model, seeds: Sequence[int], bias_stddev: float = 0.0) -> None:
-    """Draw kernels from N(0, layer.init_stddev) and biases from N(0, bias_stddev), replica r from ``seeds[r]``.
+    """Draw kernels from N(0, layer.init_stddev) and biases from N(0, layer.bias_gain * bias_stddev),
+    replica r from ``seeds[r]``.
 
     Each replica's values come from its own NumPy stream, so replica r is the same model that a
     run with seed ``seeds[r]`` alone would build.
     """
     for layer in model.layers:
         for var in layer.weights:
-            stddev = bias_stddev if var.name == "bias" else layer.init_stddev
+            stddev = bias_stddev * getattr(layer, "bias_gain", 1.0) if var.name == "bias" else layer.init_stddev
             per_replica = [
                 rng(seed, f"init/{model.name}/{layer.name}/{var.name}").normal(0.0, stddev, var.shape[1:])
                 for seed in seeds

@@ -14,7 +14,7 @@ from gan1d.models import (
 )
 
 PLAIN = Model(hidden=4, d_hidden=8, minibatch=False, rank=False, pack=1, minibatch_kernels=5, minibatch_dims=3,
-              minibatch_init_stddev=0.02, init_stddev=1.0, bias_stddev=0.0, scale_inputs=False, match_init=False)
+              minibatch_init_stddev=0.02, init_stddev=1.0, bias_stddev=0.0, g_steepness=1.0, scale_inputs=False, match_init=False)
 MB = replace(PLAIN, minibatch=True)
 
 
@@ -134,3 +134,16 @@ def test_rank_weight_zero_makes_d_pointwise():
     other = tf.constant([[[0.5], [-4.0], [9.0]]])  # the same first sample in another batch: another rank
     assert abs(float(d(x)[0, 0, 0]) - float(d(other)[0, 0, 0])) > 1e-4
     np.testing.assert_array_equal(d(x, rank_weight=0.0).numpy()[0, 0], d(other, rank_weight=0.0).numpy()[0, 0])
+
+
+def test_g_steepness_sharpens_the_first_layer_kinks_in_place():
+    # k = 8: the first layer's kernels and biases are 8 times those drawn at k = 1 (the same draws),
+    # so every softplus kink -b/w sits where it did, 8 times sharper; the last layer is unchanged.
+    base = replace(PLAIN, bias_stddev=1.0)
+    g1, g8 = Generator(base, 2), Generator(replace(base, g_steepness=8.0), 2)
+    for g in (g1, g8):
+        initialize(g, [3, 4], base.bias_stddev)
+    np.testing.assert_allclose(g8.g0.kernel.numpy(), 8.0 * g1.g0.kernel.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(g8.g0.bias.numpy(), 8.0 * g1.g0.bias.numpy(), rtol=1e-6)
+    assert np.array_equal(g8.g1.kernel.numpy(), g1.g1.kernel.numpy())
+    assert np.array_equal(g8.g1.bias.numpy(), g1.g1.bias.numpy())

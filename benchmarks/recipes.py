@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from gan1d import robustness, runtime  # noqa: E402
 from gan1d.config import load_params, parse_params, to_dict  # noqa: E402
 
-RECIPES = ("default", "classic", "ns_r1", "wgan_gp", "lsgan", "minimax")
+RECIPES = ("default", "multimodal", "classic", "ns_r1", "wgan_gp", "lsgan", "minimax")
 
 
 def recipe(name: str, target: dict, first_seed: int, count: int, changes: list[str] = ()):

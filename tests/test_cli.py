@@ -13,6 +13,10 @@ def test_presets_are_valid_and_default_is_params_yaml():
     classic = load_params(ROOT / "presets/classic.yaml")
     assert classic.train.steps == 1200 and classic.train.batch == 12
     assert classic.train.d_optimizer.name == "sgd" and classic.train.use_pretrained
+    for preset in sorted((ROOT / "presets").glob("*.yaml")):
+        load_params(preset)  # every preset validates
+    multimodal = load_params(ROOT / "presets/multimodal.yaml")
+    assert (multimodal.model.hidden, multimodal.model.g_steepness, multimodal.model.match_init) == (8, 8.0, True)
 
 
 def test_preset_switches_params(tmp_path, capsys):

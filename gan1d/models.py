@@ -183,6 +183,20 @@ def initialize(model: keras.Model, seeds: Sequence[int], bias_stddev: float = 0.
             var.assign(np.stack(per_replica).astype(np.float32))
 
 
+def spread_kinks(g: Generator, seeds: Sequence[int], noise_range: float) -> None:
+    """Set G's first-layer biases so that each unit's softplus kink sits at a uniform random point of
+    the noise range [-noise_range, noise_range], replica r drawing from ``seeds[r]``.
+
+    Unit i bends where k_i * z * noise + b_i = 0. With random biases the kinks land at a ratio of two
+    Gaussians (Cauchy-like): about half of them outside the noise range, where they only shift G. A
+    uniform kink gives every unit a place in the range, and a step of G's quantile function (a gap
+    between modes) a unit near it. The kernels (the kinks' sharpness) are kept.
+    """
+    k = g.g0.kernel.numpy()  # (R, 1, hidden)
+    at = np.stack([rng(seed, "init/kinks").uniform(-1.0, 1.0, k.shape[-1]) for seed in seeds])[:, None, :]  # in ranges
+    g.g0.bias.assign((-k * at * (noise_range * g.scaling.noise)).astype(np.float32))
+
+
 def match_moments(g: Generator, z: np.ndarray, mean: float, std: float) -> None:
     """Rescale G's last layer so that G(z) has exactly ``mean`` and ``std`` on the noise grid ``z``.
 

@@ -26,7 +26,7 @@ from gan1d.config import Optimizer, Params, to_dict
 from gan1d.distributions import Mixture, density, histogram_edges, noise_grid
 from gan1d.errors import ArtifactError, DivergenceError
 from gan1d.io import RESTORE_HINT, atomic_path
-from gan1d.models import Discriminator, Generator, decision_boundary, initialize, match_moments
+from gan1d.models import Discriminator, Generator, decision_boundary, initialize, match_moments, spread_kinks
 from gan1d.resume import ResumePoint, State, run_key
 
 ChunkHook = Callable[[int, float], None]
@@ -302,6 +302,8 @@ def train(
     g = Generator(p.model, replicas, p.scaling)
     target = Mixture.from_config(p.target)
     initialize(g, seeds, p.model.bias_stddev)
+    if p.model.g_kinks == "uniform":
+        spread_kinks(g, seeds, p.noise.range)
     if p.model.match_init:
         match_moments(g, noise_grid(p.noise, t.frame_samples), target.mean, target.std)
     g_ema = Generator(p.model, replicas, p.scaling, name="ema_generator")

@@ -16,7 +16,7 @@ def test_presets_are_valid_and_default_is_params_yaml():
     for preset in sorted((ROOT / "presets").glob("*.yaml")):
         load_params(preset)  # every preset validates
     multimodal = load_params(ROOT / "presets/multimodal.yaml")
-    assert (multimodal.model.hidden, multimodal.model.g_steepness, multimodal.model.match_init) == (8, 8.0, True)
+    assert (multimodal.model.hidden, multimodal.model.g_steepness, multimodal.model.g_kinks) == (8, 8.0, "uniform")
 
 
 def test_preset_switches_params(tmp_path, capsys):

@@ -10,11 +10,11 @@ from dataclasses import replace
 from gan1d.config import Scaling
 from gan1d.inference import generate, replica_weights
 from gan1d.models import (
-    Discriminator, Generator, MinibatchDiscrimination, batch_rank, decision_boundary, initialize, match_moments,
+    Discriminator, Generator, MinibatchDiscrimination, batch_rank, decision_boundary, initialize, match_moments, spread_kinks,
 )
 
 PLAIN = Model(hidden=4, d_hidden=8, minibatch=False, rank=False, pack=1, minibatch_kernels=5, minibatch_dims=3,
-              minibatch_init_stddev=0.02, init_stddev=1.0, bias_stddev=0.0, g_steepness=1.0, scale_inputs=False, match_init=False)
+              minibatch_init_stddev=0.02, init_stddev=1.0, bias_stddev=0.0, g_steepness=1.0, g_kinks="random", scale_inputs=False, match_init=False)
 MB = replace(PLAIN, minibatch=True)
 
 
@@ -147,3 +147,25 @@ def test_g_steepness_sharpens_the_first_layer_kinks_in_place():
     np.testing.assert_allclose(g8.g0.bias.numpy(), 8.0 * g1.g0.bias.numpy(), rtol=1e-6)
     assert np.array_equal(g8.g1.kernel.numpy(), g1.g1.kernel.numpy())
     assert np.array_equal(g8.g1.bias.numpy(), g1.g1.bias.numpy())
+
+
+@pytest.mark.parametrize("scale_inputs", [True, False])
+def test_spread_kinks_puts_every_kink_inside_the_noise_range(scale_inputs):
+    # 8 units x 50 replicas: every kink -b / (k * noise) lands inside [-range, range], spread over all of it,
+    # and the kernels are unchanged. Random biases put kinks at a ratio of Gaussians (Cauchy-like): the outer
+    # quarters of the range get few (scaled inputs: many land outside; unscaled: they crowd around 0).
+    cfg = replace(PLAIN, hidden=8, bias_stddev=1.0)
+    scaling = Scaling(1 / 8.0, 4.0, 0.5) if scale_inputs else Scaling(1.0, 0.0, 1.0)
+    g = Generator(cfg, 50, scaling)
+    initialize(g, range(50), cfg.bias_stddev)
+    kernel = g.g0.kernel.numpy()
+
+    def kinks() -> np.ndarray:
+        return (-g.g0.bias.numpy() / (g.g0.kernel.numpy() * scaling.noise)).ravel()
+
+    assert np.histogram(kinks(), bins=4, range=(-8, 8))[0].min() < 60
+    spread_kinks(g, range(50), 8.0)
+    assert np.array_equal(g.g0.kernel.numpy(), kernel)
+    at = kinks()
+    assert np.all(np.abs(at) <= 8.0 + 1e-4)
+    assert np.histogram(at, bins=4, range=(-8, 8))[0].min() > 60  # 400 kinks, ~100 per quarter

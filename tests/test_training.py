@@ -95,3 +95,15 @@ def test_foreign_weights_file_names_the_file(tiny, tmp_path):
     (tmp_path / "bad.weights.h5").write_bytes(b"garbage")
     with pytest.raises(ArtifactError, match="bad.weights.h5: not a readable generator weights file"):
         inference.load_generator(tmp_path / "bad.weights.h5")
+
+
+def test_uniform_kinks_change_g_and_keep_each_replica_its_own_seed(tiny):
+    # spread_kinks draws per replica from its own seed, so a seed trained beside another is still the seed alone
+    from dataclasses import replace
+
+    steep = replace(tiny.model, hidden=8, g_steepness=8.0)
+    uniform = replace(tiny, model=replace(steep, g_kinks="uniform"))
+    together, alone = run_train(uniform, [3, 4]), run_train(uniform, [4])
+    np.testing.assert_array_equal(together.losses[:, 1], alone.losses[:, 0])
+    random_kinks = run_train(replace(tiny, model=replace(steep, g_kinks="random")), [4])
+    assert not np.array_equal(random_kinks.losses, alone.losses)

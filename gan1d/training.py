@@ -61,8 +61,10 @@ def runtime_value(value: float) -> tf.Variable:
 
     XLA's compile cache is keyed on the program, constants included: a hyperparameter held in a
     variable leaves the program the same for every value, so a sweep over learning rates, penalties
-    or EMA compiles once. The float32 number is the one a constant would hold, so results do not
-    change; values combined from several params are combined in Python first, as constants were.
+    or EMA compiles once. The float32 number is the one a constant would hold (values combined from
+    several params are combined in Python first, as constants were), and the default recipe's
+    results are bit-identical; XLA may still fuse a variable differently from a constant, which
+    moved some variants (instance noise, a pretrained D) in their last bits.
     """
     return tf.Variable(value, dtype=tf.float32, trainable=False)
 

@@ -190,7 +190,8 @@ def spread_kinks(g: Generator, seeds: Sequence[int], noise_range: float) -> None
     Unit i bends where k_i * z * noise + b_i = 0. With random biases the kinks land at a ratio of two
     Gaussians (Cauchy-like): about half of them outside the noise range, where they only shift G. A
     uniform kink gives every unit a place in the range, and a step of G's quantile function (a gap
-    between modes) a unit near it. The kernels (the kinks' sharpness) are kept.
+    between modes) a unit near it. The kernels (the kinks' sharpness) are kept; the biases drawn by
+    :func:`initialize` are replaced, so ``model.bias_stddev`` no longer applies to this layer.
     """
     k = g.g0.kernel.numpy()  # (R, 1, hidden)
     at = np.stack([rng(seed, "init/kinks").uniform(-1.0, 1.0, k.shape[-1]) for seed in seeds])[:, None, :]  # in ranges

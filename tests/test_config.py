@@ -62,6 +62,8 @@ BAD = [
     ("train.d_optimizer.schedule", "linear", "train.d_optimizer.schedule: got 'linear'"),
     ("robustness.count", 0, "robustness.count: got 0"),
     ("model.bias_stddev", -1.0, "model.bias_stddev: got -1.0"),
+    ("model.g_steepness", 0, "model.g_steepness: got 0; allowed: a number > 0"),
+    ("model.g_kinks", "even", "model.g_kinks: got 'even'; allowed: one of random, uniform"),
     ("train.d_optimizer", {"name": "sgd"}, "train.d_optimizer.learning_rate: missing key"),
     ("train.g_optimizer.name", "rmsprop", "train.g_optimizer.name: got 'rmsprop'"),
     ("pretrain.low", 6.0, "pretrain.low: got 6.0; allowed: a number below pretrain.high"),

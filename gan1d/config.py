@@ -79,6 +79,7 @@ class Data:
 @dataclass(frozen=True)
 class Model:
     hidden: int = _f(at_least(1))  # G's hidden units
+    g_activation: str = _f(one_of("softplus", "tanh"))  # G's hidden layer: softplus (kinks; the seed's) or tanh (steps)
     d_hidden: int = _f(at_least(1))  # units of each of D's hidden layers (the seed program: 2 * hidden)
     minibatch: bool = _f()
     rank: bool = _f()  # D also sees each sample's rank in its batch (its empirical CDF value)
@@ -89,7 +90,7 @@ class Model:
     init_stddev: float = _f(positive())
     bias_stddev: float = _f(at_least(0.0))  # biases ~ N(0, bias_stddev); 0 = zeros (the seed's init)
     g_steepness: float = _f(positive())  # G's first layer starts this many times steeper (kernels and biases)
-    g_kinks: str = _f(one_of("random", "uniform"))  # where G's softplus kinks start: from the random biases, or uniform over the noise range
+    g_kinks: str = _f(one_of("random", "uniform"))  # where G's kinks (tanh: steps) start: from the random biases, or uniform over the noise range
     scale_inputs: bool = _f()  # divide G's and D's inputs by noise.range, so both see O(1) values
     match_init: bool = _f()  # rescale G's last layer at init so its samples start with the target's mean and std
 

@@ -36,15 +36,19 @@ def load_generator(path: str | Path, replica: int = 0) -> dict[str, np.ndarray]:
         raise ArtifactError(f"{path}: not a generator weights file ({err}); {RESTORE_HINT}") from None
 
 
-def generate(weights: dict[str, np.ndarray], z: np.ndarray, scaling: Scaling = Scaling(1.0, 0.0, 1.0)) -> np.ndarray:
-    """G(z) = center + spread * (softplus(z * noise W0 + b0) W1 + b1) for a 1-D array of noise."""
-    h = np.logaddexp(0.0, (z * scaling.noise)[:, None] @ weights["g0_kernel"] + weights["g0_bias"])
+# G's hidden activation (model.g_activation) in NumPy; models.Generator applies TensorFlow's of the same name.
+ACTIVATIONS = {"softplus": lambda x: np.logaddexp(0.0, x), "tanh": np.tanh}
+
+
+def generate(weights: dict[str, np.ndarray], z: np.ndarray, scaling: Scaling, activation: str) -> np.ndarray:
+    """G(z) = center + spread * (act(z * noise W0 + b0) W1 + b1) for a 1-D array of noise (act: softplus or tanh)."""
+    h = ACTIVATIONS[activation]((z * scaling.noise)[:, None] @ weights["g0_kernel"] + weights["g0_bias"])
     return scaling.center + scaling.spread * (h @ weights["g1_kernel"] + weights["g1_bias"])[:, 0]
 
 
 def score(weights: dict[str, np.ndarray], params: Params) -> tuple[np.ndarray, dict[str, float]]:
     """The evaluation protocol: G on the stratified ``evaluate.n_points`` grid, scored against the target."""
-    samples = generate(weights, noise_grid(params.noise, params.evaluate.n_points), params.scaling)
+    samples = generate(weights, noise_grid(params.noise, params.evaluate.n_points), params.scaling, params.model.g_activation)
     edges = histogram_edges(params.window, params.evaluate.bins)
     return samples, summarize(samples, Mixture.from_config(params.target), edges)
 

@@ -17,6 +17,7 @@ import tensorflow as tf
 from gan1d.config import Model, Scaling
 from gan1d.distributions import rng
 from gan1d.errors import ArtifactError
+from gan1d.inference import generate, replica_weights
 from gan1d.io import RESTORE_HINT, read_weights
 
 
@@ -83,11 +84,17 @@ class MinibatchDiscrimination(keras.layers.Layer):
 
 
 class Generator(keras.Model):
-    """G(z) = center + spread * Dense(1)(softplus(Dense(hidden)(z * noise))), see :class:`Scaling`."""
+    """G(z) = center + spread * Dense(1)(act(Dense(hidden)(z * noise))), see :class:`Scaling`.
+
+    act is ``model.g_activation``: softplus (the seed's) makes G piecewise almost linear, a sum of
+    kinks; tanh makes it a sum of smooth steps. A target's quantile function has a steep rise at each
+    gap between modes: one tanh unit, or two softplus units bending in opposite directions.
+    """
 
     def __init__(self, cfg: Model, replicas: int = 1, scaling: Scaling = IDENTITY, name: str = "generator"):
         super().__init__(name=name)
         self.scaling = scaling
+        self.activation = cfg.g_activation
         # g_steepness k: softplus(k (w z + b)) with w, b as drawn at k = 1: the same kinks, k times sharper.
         # Steep kinks are the steps between modes that a multimodal quantile function needs.
         self.g0 = StackedDense(cfg.hidden, replicas, cfg.init_stddev * cfg.g_steepness, cfg.g_steepness, name="g0")
@@ -96,7 +103,8 @@ class Generator(keras.Model):
 
     def call(self, z: tf.Tensor) -> tf.Tensor:
         s = self.scaling
-        return s.center + s.spread * self.g1(tf.nn.softplus(self.g0(z * s.noise)))
+        act = tf.tanh if self.activation == "tanh" else tf.nn.softplus
+        return s.center + s.spread * self.g1(act(self.g0(z * s.noise)))
 
 
 class Discriminator(keras.Model):
@@ -184,8 +192,9 @@ def initialize(model: keras.Model, seeds: Sequence[int], bias_stddev: float = 0.
 
 
 def spread_kinks(g: Generator, seeds: Sequence[int], noise_range: float) -> None:
-    """Set G's first-layer biases so that each unit's softplus kink sits at a uniform random point of
-    the noise range [-noise_range, noise_range], replica r drawing from ``seeds[r]``.
+    """Set G's first-layer biases so that each unit's kink (softplus; the middle of its step with tanh)
+    sits at a uniform random point of the noise range [-noise_range, noise_range], replica r drawing
+    from ``seeds[r]``.
 
     Unit i bends where k_i * z * noise + b_i = 0. With random biases the kinks land at a ratio of two
     Gaussians (Cauchy-like): about half of them outside the noise range, where they only shift G. A
@@ -207,12 +216,10 @@ def match_moments(g: Generator, z: np.ndarray, mean: float, std: float) -> None:
     only. Computed per replica in float64 (NumPy), so replica r does not depend on its neighbours.
     """
     c, s = g.scaling.center, g.scaling.spread
-    k0, b0 = (np.asarray(w, np.float64) for w in g.g0.weights)
-    k1, b1 = (np.asarray(w, np.float64) for w in g.g1.weights)
+    k0, b0, k1, b1 = (np.asarray(w, np.float64) for w in g.weights)
     new_k1, new_b1 = np.empty_like(k1), np.empty_like(b1)
     for r in range(k1.shape[0]):
-        h = np.logaddexp(0.0, (z * g.scaling.noise)[:, None] @ k0[r] + b0[r])
-        out = c + s * (h @ k1[r] + b1[r])[:, 0]
+        out = generate(replica_weights(k0, b0, k1, b1, r), z, g.scaling, g.activation)
         gain = std / max(float(np.std(out)), 1e-12)  # a flat G (all kernels ~0) stays flat, centred
         new_k1[r] = k1[r] * gain
         new_b1[r] = (b1[r] - (float(np.mean(out)) - c) / s) * gain + (mean - c) / s

@@ -495,7 +495,10 @@ def write_frames(path: str | Path, trained: Trained, real: np.ndarray, params: P
     edges = histogram_edges(params.window, params.train.frame_bins)
     z = noise_grid(params.noise, params.train.frame_bins)
     levels = (z + params.noise.range) / (2 * params.noise.range)  # G's noise is uniform on [-range, range]
-    transport = [inference.generate(inference.unflatten(w, params.model.hidden), z, params.scaling) for w in trained.weights[:, 0]]
+    transport = [
+        inference.generate(inference.unflatten(w, params.model.hidden), z, params.scaling, params.model.g_activation)
+        for w in trained.weights[:, 0]
+    ]
     frames.write(
         path,
         frames.Frames(

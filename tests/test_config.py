@@ -64,6 +64,7 @@ BAD = [
     ("model.bias_stddev", -1.0, "model.bias_stddev: got -1.0"),
     ("model.g_steepness", 0, "model.g_steepness: got 0; allowed: a number > 0"),
     ("model.g_kinks", "even", "model.g_kinks: got 'even'; allowed: one of random, uniform"),
+    ("model.g_activation", "relu", "model.g_activation: got 'relu'; allowed: one of softplus, tanh"),
     ("train.d_optimizer", {"name": "sgd"}, "train.d_optimizer.learning_rate: missing key"),
     ("train.g_optimizer.name", "rmsprop", "train.g_optimizer.name: got 'rmsprop'"),
     ("pretrain.low", 6.0, "pretrain.low: got 6.0; allowed: a number below pretrain.high"),

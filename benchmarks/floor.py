@@ -3,10 +3,10 @@
     python benchmarks/floor.py [--restarts 20]
 
 Fits G = center + spread * (Dense(1) . act . Dense(hidden))(z / range), the generator of
-params.yaml (hidden units, ``model.g_activation`` act, scaled inputs), straight to each target's quantile function: at the
-stratified evaluation grid z_i, G(z_i) should be F^-1(u_i), u_i the grid's quantile levels. Least
-squares from ``restarts`` random starts with L-BFGS (SciPy), refined on a smoothed mean absolute error
-(W1 itself for a monotone G), then the best W1 of the fitted G's
+params.yaml (hidden units, act = ``model.g_activation``, scaled inputs), straight to each target's
+quantile function: at the stratified evaluation grid z_i, G(z_i) should be F^-1(u_i), u_i the
+grid's quantile levels. Least squares from ``restarts`` random starts with L-BFGS (SciPy), refined
+on a smoothed mean absolute error (W1 itself for a monotone G), then the best W1 of the fitted G's
 sorted outputs, the same score the robustness protocol uses. No GAN is involved: what remains is
 the price of the architecture, the lower bound for every recipe. Prints a Markdown table and a
 final JSON line.

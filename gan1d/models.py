@@ -95,8 +95,8 @@ class Generator(keras.Model):
         super().__init__(name=name)
         self.scaling = scaling
         self.activation = cfg.g_activation
-        # g_steepness k: softplus(k (w z + b)) with w, b as drawn at k = 1: the same kinks, k times sharper.
-        # Steep kinks are the steps between modes that a multimodal quantile function needs.
+        # g_steepness k: act(k (w z + b)) with w, b as drawn at k = 1: the same kinks (steps), k times sharper.
+        # Steep ones are the steps between modes that a multimodal quantile function needs.
         self.g0 = StackedDense(cfg.hidden, replicas, cfg.init_stddev * cfg.g_steepness, cfg.g_steepness, name="g0")
         self.g1 = StackedDense(1, replicas, cfg.init_stddev, name="g1")
         self(tf.zeros((replicas, 2, 1)))

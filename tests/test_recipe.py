@@ -36,6 +36,6 @@ def test_the_default_recipe_learns_every_mode(target, modes):
 
 def test_with_the_seeds_softplus_generator_three_modes_fail():
     # The same recipe with the seed program's softplus units (kinks, two per step between modes): the
-    # samples spread into the gaps and no seed reaches W1 < 0.1 std (README: 0% on seeds 1-20 and 101-120).
+    # samples spread into the gaps and no seed reaches W1 < 0.1 std (the softplus default before: 0% on 40 seeds).
     rows, _ = robustness.run_shard(default_on("three", g_activation="softplus", g_kinks="random"), SEEDS)
     assert all(r["success"] == 0.0 and r["w1_std"] > 0.1 for r in rows), rows

@@ -32,6 +32,8 @@ def _stacked_matmul(x: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
 
 
 IDENTITY = Scaling(1.0, 0.0, 1.0)
+# model.g_activation in TensorFlow; inference.ACTIVATIONS holds the NumPy twins evaluation uses.
+_ACTIVATIONS = {"softplus": tf.nn.softplus, "tanh": tf.tanh}
 
 
 class StackedDense(keras.layers.Layer):
@@ -103,7 +105,7 @@ class Generator(keras.Model):
 
     def call(self, z: tf.Tensor) -> tf.Tensor:
         s = self.scaling
-        act = tf.tanh if self.activation == "tanh" else tf.nn.softplus
+        act = _ACTIVATIONS[self.activation]
         return s.center + s.spread * self.g1(act(self.g0(z * s.noise)))
 
 

@@ -63,7 +63,8 @@ class Target:
 
 @dataclass(frozen=True)
 class Noise:
-    """The generator's input: evenly spaced points on [-range, range] plus a uniform jitter."""
+    """The generator's input: evenly spaced points on [-range, range] plus a uniform jitter (with
+    train.stratify, training draws one uniform point per 1/batch slice instead)."""
 
     range: float = _f(positive())
     jitter: float = _f(at_least(0.0))
@@ -127,6 +128,7 @@ class Pretrain:
 class Train:
     steps: int = _f(at_least(1))
     batch: int = _f(at_least(1))
+    stratify: bool = _f()  # one draw per 1/batch slice: real data from its sorted copy, noise from [-range, range]
     d_steps: int = _f(at_least(1))
     loss: str = _f(one_of("minimax", "non_saturating", "least_squares", "wasserstein"))
     penalty: str = _f(one_of("none", "r1"))
@@ -320,6 +322,9 @@ def _cross_checks(p: Params) -> None:
         )
     if p.model.pack > 1 and p.model.rank:
         raise ConfigError(f"model.pack: got {p.model.pack}; allowed: 1 with model.rank (use one or the other)")
+    if p.model.pack > 1 and p.train.stratify:
+        # Packs are consecutive samples: in a stratified batch, neighbours in the data's order.
+        raise ConfigError(f"model.pack: got {p.model.pack}; allowed: 1 with train.stratify (use one or the other)")
     if p.model.pack > 1 and p.model.minibatch:
         raise ConfigError(f"model.pack: got {p.model.pack}; allowed: 1 with model.minibatch (use one or the other)")
     lo, hi = p.window

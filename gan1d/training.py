@@ -270,6 +270,15 @@ def _fade(s: tf.Tensor, until: float) -> tf.Tensor:
     return 0.5 * (1.0 + tf.cos(math.pi * tf.minimum(tf.cast(s, tf.float32) / until, 1.0)))
 
 
+def stratify(u: tf.Tensor) -> tf.Tensor:
+    """Uniforms ``u`` (R, B, ...) on [0, 1) moved to one per slice: sample i to (i + u_i) / B, in
+    [i / B, (i + 1) / B). A batch drawn this way covers its distribution evenly; iid draws leave
+    holes and clumps, and D reads that sampling noise as a difference between real and fake."""
+    b = u.shape[1]
+    i = tf.reshape(tf.range(b, dtype=u.dtype), (1, b) + (1,) * (u.shape.rank - 2))
+    return (i + u) / b
+
+
 def _input_gradient(d: Callable[[tf.Tensor], tf.Tensor], x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """D's output at ``x`` and dD/dx per sample (exact without minibatch discrimination, whose
     cross-sample terms are included in the gradient of the batch sum)."""
@@ -325,6 +334,8 @@ def train(
     seed_t = tf.constant(list(seeds), tf.int32)
     real_t = tf.constant(real, tf.float32)
     n_real = real.shape[1]
+    # Stratified batches index the sorted data: slice i of [0, 1) is slice i of the data's order.
+    pool_t = tf.constant(np.sort(real, axis=1), tf.float32) if t.stratify else real_t
     spaced = tf.constant(np.linspace(-p.noise.range, p.noise.range, t.batch), tf.float32)[None, :, None]
     grid = np.linspace(*p.window, t.frame_grid)
     grid_t = tf.constant(np.broadcast_to(grid, (replicas, t.frame_grid))[..., None], tf.float32)
@@ -340,8 +351,16 @@ def train(
     def real_batch(*counters: tf.Tensor) -> tf.Tensor:
         # A uniform draw scaled to an index (not an int32 draw) so map_fn can stack floats only.
         u = _per_replica(seed_t, _REAL, counters, lambda k: tf.random.stateless_uniform((t.batch,), k))
+        if t.stratify:
+            u = stratify(u)
         idx = tf.minimum(tf.cast(u * n_real, tf.int32), n_real - 1)
-        return tf.gather(real_t, idx, batch_dims=1)[..., None]
+        return tf.gather(pool_t, idx, batch_dims=1)[..., None]
+
+    def noise_batch(stream: int, *counters: tf.Tensor) -> tf.Tensor:
+        u = uniform(stream, *counters)
+        if t.stratify:
+            return p.noise.range * (2.0 * stratify(u) - 1.0)
+        return spaced + u * jitter
 
     # Hyperparameters that do not change the program's shapes: runtime values, not constants.
     ema, ema_rest = runtime_value(t.ema), runtime_value(1.0 - t.ema)
@@ -384,12 +403,12 @@ def train(
             rank_weight.assign(_fade(s, rank_until))
         for j in range(t.d_steps):
             j_t = tf.constant(j)
-            x, z = real_batch(s, j_t), spaced + uniform(_D_NOISE, s, j_t) * jitter
+            x, z = real_batch(s, j_t), noise_batch(_D_NOISE, s, j_t)
             with tf.GradientTape() as tape:
                 d_loss = d_objective(x, g(z), s, j_t)
                 total = tf.reduce_sum(d_loss)
             _apply(tape, total, d_opt, d)
-        z = spaced + uniform(_G_NOISE, s) * jitter
+        z = noise_batch(_G_NOISE, s)
         with tf.GradientTape() as tape:
             g_loss = g_loss_fn(dr(blur(g(z), _BLUR_G, s)))
             total = tf.reduce_sum(g_loss)

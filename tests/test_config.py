@@ -53,6 +53,7 @@ BAD = [
     ("render.fps", 0, "render.fps: got 0"),
     ("model.pack", 3, "model.pack: got 3; allowed: a divisor of train.batch (128)"),
     ("model.pack", 0, "model.pack: got 0; allowed: a number in [1, 4096]"),
+    ("train.stratify", "yes", "train.stratify: got 'yes'; expected true or false"),
     ("target", {"means": [0.0, 100.0], "sigmas": [1e-5, 1.0], "weights": [1.0, 1.0]}, "target: spans"),
     ("model.minibatch", "yes", "model.minibatch: got 'yes'; expected true or false"),
     ("train.log_every", 50000, "train.log_every: got 50000; allowed: at most train.steps (30000)"),
@@ -85,6 +86,16 @@ def test_minibatch_needs_two_samples_per_batch():
     raw["train"]["batch"] = 1
     with pytest.raises(ConfigError, match="train.batch: got 1; allowed: at least 2 with model.minibatch"):
         parse_params(raw)
+
+
+def test_packs_need_unstratified_batches():
+    # a stratified batch lists its samples in the data's order: a pack of neighbours would hide every mode
+    raw = with_change("model.pack", 2)
+    raw["model"]["rank"] = False
+    with pytest.raises(ConfigError, match="model.pack: got 2; allowed: 1 with train.stratify"):
+        parse_params(raw)
+    raw["train"]["stratify"] = False
+    assert parse_params(raw).model.pack == 2
 
 
 @pytest.mark.parametrize(

@@ -107,3 +107,22 @@ def test_uniform_kinks_change_g_and_keep_each_replica_its_own_seed(tiny):
     np.testing.assert_array_equal(together.losses[:, 1], alone.losses[:, 0])
     random_kinks = run_train(replace(tiny, model=replace(steep, g_kinks="random")), [4])
     assert not np.array_equal(random_kinks.losses, alone.losses)
+
+
+def test_stratify_puts_sample_i_in_slice_i():
+    import tensorflow as tf
+
+    u = tf.constant([[0.0, 0.5, 0.99, 0.25]])  # (R=1, B=4): (i + u_i) / 4
+    np.testing.assert_allclose(training.stratify(u).numpy(), [[0.0, 0.375, 0.7475, 0.8125]], rtol=1e-6)
+    u3 = u[..., None]  # (R, B, 1), as the noise is drawn
+    np.testing.assert_allclose(training.stratify(u3).numpy()[..., 0], training.stratify(u).numpy())
+
+
+def test_stratified_batches_change_training_and_keep_each_replica_its_own_seed(tiny):
+    from dataclasses import replace
+
+    iid = replace(tiny, train=replace(tiny.train, stratify=False))
+    strat = replace(tiny, train=replace(tiny.train, stratify=True))
+    together, alone = run_train(strat, [3, 4]), run_train(strat, [4])
+    np.testing.assert_array_equal(together.losses[:, 1], alone.losses[:, 0])
+    assert not np.array_equal(run_train(iid, [4]).losses, alone.losses)

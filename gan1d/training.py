@@ -273,7 +273,8 @@ def _fade(s: tf.Tensor, until: float) -> tf.Tensor:
 def stratify(u: tf.Tensor) -> tf.Tensor:
     """Uniforms ``u`` (R, B, ...) on [0, 1) moved to one per slice: sample i to (i + u_i) / B, in
     [i / B, (i + 1) / B). A batch drawn this way covers its distribution evenly; iid draws leave
-    holes and clumps, and D reads that sampling noise as a difference between real and fake."""
+    holes and clumps, sampling noise in every gradient (and, beside the seed's evenly spaced noise,
+    a difference between real and fake batches that is not one between the distributions)."""
     b = u.shape[1]
     i = tf.reshape(tf.range(b, dtype=u.dtype), (1, b) + (1,) * (u.shape.rank - 2))
     return (i + u) / b

@@ -50,7 +50,7 @@ def naive_train_speed(params, steps: int) -> float:
     from gan1d.models import Discriminator, Generator, initialize
 
     t = params.train
-    g, d = Generator(params.model, 1, params.scaling), Discriminator(params.model, 1, params.scaling)
+    g, d = Generator(params.g_model, 1, params.scaling), Discriminator(params.model, 1, params.scaling)
     initialize(g, [params.seed], params.model.bias_stddev)
     initialize(d, [params.seed], params.model.bias_stddev)
     d_opt, g_opt = training.make_optimizer(t.d_optimizer, steps), training.make_optimizer(t.g_optimizer, steps)

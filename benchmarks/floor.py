@@ -3,7 +3,7 @@
     python benchmarks/floor.py [--restarts 20]
 
 Fits G = center + spread * (Dense(1) . act . Dense(hidden))(z / range), the generator of
-params.yaml (hidden units, act = ``model.g_activation``, scaled inputs), straight to each target's
+params.yaml (its width for that target, act = ``model.g_activation``, scaled inputs), straight to each target's
 quantile function: at the stratified evaluation grid z_i, G(z_i) should be F^-1(u_i), u_i the
 grid's quantile levels. Least squares from ``restarts`` random starts with L-BFGS (SciPy), refined
 on a smoothed mean absolute error (W1 itself for a monotone G), then the best W1 of the fitted G's
@@ -15,6 +15,7 @@ final JSON line.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import json
 import sys
 from pathlib import Path
@@ -68,15 +69,16 @@ def main() -> None:
     suite = yaml.safe_load((ROOT / "targets" / "suite.yaml").read_text())
     n = params.evaluate.n_points
     u = (noise_grid(params.noise, n) + params.noise.range) / (2 * params.noise.range)
-    floors = {}
-    m = params.model
-    print(f"| target | floor: W1 / std (G with {m.hidden} {m.g_activation} units fitted to the quantile function) |")
-    print("|---|---|")
+    floors, widths = {}, {}
+    act = params.model.g_activation
+    print(f"| target | G's {act} units | floor: W1 / std (G fitted to the quantile function) |")
+    print("|---|---|---|")
     for name, raw in suite.items():
-        target = Mixture.from_config(Target(**{k: tuple(v) for k, v in raw.items()}))
-        floors[name] = round(fit(target, m.hidden, m.g_activation, u, args.restarts, params.seed), 4)
-        print(f"| {name} | {floors[name]} |", flush=True)
-    print(json.dumps({"hidden": m.hidden, "g_activation": m.g_activation, "floor_w1_std": floors}))
+        config = Target(**{k: tuple(v) for k, v in raw.items()})
+        widths[name] = replace(params, target=config).g_model.hidden  # the width training would give G
+        floors[name] = round(fit(Mixture.from_config(config), widths[name], act, u, args.restarts, params.seed), 4)
+        print(f"| {name} | {widths[name]} | {floors[name]} |", flush=True)
+    print(json.dumps({"hidden": widths, "g_activation": act, "floor_w1_std": floors}))
 
 
 if __name__ == "__main__":

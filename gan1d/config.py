@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -79,7 +79,8 @@ class Data:
 
 @dataclass(frozen=True)
 class Model:
-    hidden: int = _f(at_least(1))  # G's hidden units
+    hidden: int = _f(at_least(1))  # G's hidden units (at least; see hidden_per_mode)
+    hidden_per_mode: int = _f(at_least(0))  # ... raised to this many per target component (Params.g_model)
     g_activation: str = _f(one_of("softplus", "tanh"))  # G's hidden layer: softplus (kinks; the seed's) or tanh (steps)
     d_hidden: int = _f(at_least(1))  # units of each of D's hidden layers (the seed program: 2 * hidden)
     minibatch: bool = _f()
@@ -203,6 +204,14 @@ class Params:
         hi = max(m + 4 * s for m, s in zip(self.target.means, self.target.sigmas))
         pad = 0.25 * (hi - lo)
         return lo - pad, hi + pad
+
+    @property
+    def g_model(self) -> Model:
+        """``model`` with G's width derived from the target: max(hidden, hidden_per_mode x components).
+        Every mode needs a step into it and units for its shape: a fixed width that draws three modes
+        cannot draw four (README: targets beyond the suite). Every place that builds G uses this."""
+        width = max(self.model.hidden, self.model.hidden_per_mode * len(self.target.means))
+        return replace(self.model, hidden=width)
 
     @property
     def scaling(self) -> "Scaling":

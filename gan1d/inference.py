@@ -55,4 +55,4 @@ def score(weights: dict[str, np.ndarray], params: Params) -> tuple[np.ndarray, d
 
 def quality_over_training(weights: np.ndarray, params: Params) -> list[dict[str, float]]:
     """The evaluation protocol (:func:`score`) at every frame, from G's (F, 3 * hidden + 1) flat weights."""
-    return [score(unflatten(w, params.model.hidden), params)[1] for w in weights]
+    return [score(unflatten(w, params.g_model.hidden), params)[1] for w in weights]

@@ -311,14 +311,14 @@ def train(
     """
     p, t = params, params.train
     replicas = len(seeds)
-    g = Generator(p.model, replicas, p.scaling)
+    g = Generator(p.g_model, replicas, p.scaling)
     target = Mixture.from_config(p.target)
     initialize(g, seeds, p.model.bias_stddev)
     if p.model.g_kinks == "uniform":
         spread_kinks(g, seeds, p.noise.range)
     if p.model.match_init:
         match_moments(g, noise_grid(p.noise, t.frame_samples), target.mean, target.std)
-    g_ema = Generator(p.model, replicas, p.scaling, name="ema_generator")
+    g_ema = Generator(p.g_model, replicas, p.scaling, name="ema_generator")
     for e, w in zip(g_ema.weights, g.weights):
         e.assign(w)
     d = discriminator
@@ -427,7 +427,7 @@ def train(
         return decision_boundary(d, grid_t, reference, rank_weight), _histogram(g_ema(frame_noise)[..., 0], edges), flat
 
     every = t.log_every if record_frames else CHUNK
-    n_weights = 3 * p.model.hidden + 1
+    n_weights = 3 * p.g_model.hidden + 1
     snap_shapes = [(replicas, t.frame_grid), (replicas, t.frame_bins), (replicas, n_weights)] if record_frames else []
     resume = None
     if resume_dir is not None:
@@ -495,7 +495,7 @@ def load_generator(path: str | Path, params: Params) -> Generator:
     prefix = path / "ckpt"
     if not Path(f"{prefix}.index").is_file():
         raise ArtifactError(f"{path}: no checkpoint there (expected {prefix}.index); {RESTORE_HINT}")
-    g = Generator(params.model, scaling=params.scaling, name="ema_generator")
+    g = Generator(params.g_model, scaling=params.scaling, name="ema_generator")
     try:
         tf.train.Checkpoint(ema_generator=g).read(str(prefix)).assert_existing_objects_matched().expect_partial()
     except (tf.errors.OpError, ValueError, AssertionError, IndexError, KeyError) as err:
@@ -516,7 +516,7 @@ def write_frames(path: str | Path, trained: Trained, real: np.ndarray, params: P
     z = noise_grid(params.noise, params.train.frame_bins)
     levels = (z + params.noise.range) / (2 * params.noise.range)  # G's noise is uniform on [-range, range]
     transport = [
-        inference.generate(inference.unflatten(w, params.model.hidden), z, params.scaling, params.model.g_activation)
+        inference.generate(inference.unflatten(w, params.g_model.hidden), z, params.scaling, params.model.g_activation)
         for w in trained.weights[:, 0]
     ]
     frames.write(

@@ -54,6 +54,7 @@ BAD = [
     ("model.pack", 3, "model.pack: got 3; allowed: a divisor of train.batch (128)"),
     ("model.pack", 0, "model.pack: got 0; allowed: a number in [1, 4096]"),
     ("train.stratify", "yes", "train.stratify: got 'yes'; expected true or false"),
+    ("model.hidden_per_mode", -1, "model.hidden_per_mode: got -1; allowed: a number >= 0"),
     ("target", {"means": [0.0, 100.0], "sigmas": [1e-5, 1.0], "weights": [1.0, 1.0]}, "target: spans"),
     ("model.minibatch", "yes", "model.minibatch: got 'yes'; expected true or false"),
     ("train.log_every", 50000, "train.log_every: got 50000; allowed: at most train.steps (30000)"),
@@ -86,6 +87,21 @@ def test_minibatch_needs_two_samples_per_batch():
     raw["train"]["batch"] = 1
     with pytest.raises(ConfigError, match="train.batch: got 1; allowed: at least 2 with model.minibatch"):
         parse_params(raw)
+
+
+@pytest.mark.parametrize("means,per_mode,width", [
+    ([4.0], 2, 4),  # one Gaussian: hidden (4) is already more than 2 per mode
+    ([-2.0, 4.0], 2, 4),
+    ([-4.0, 0.0, 4.0], 2, 6),
+    ([-6.0, -2.0, 2.0, 6.0], 2, 8),
+    ([-6.0, -2.0, 2.0, 6.0], 0, 4),  # 0: hidden, whatever the target
+])
+def test_g_width_follows_the_number_of_modes(means, per_mode, width):
+    raw = with_change("target", {"means": means, "sigmas": [0.5] * len(means), "weights": [1.0] * len(means)})
+    raw["model"]["hidden_per_mode"] = per_mode
+    p = parse_params(raw)
+    assert (p.model.hidden, p.g_model.hidden) == (4, width)
+    assert p.g_model.d_hidden == p.model.d_hidden  # only G's width changes
 
 
 def test_packs_need_unstratified_batches():

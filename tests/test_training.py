@@ -126,3 +126,23 @@ def test_stratified_batches_change_training_and_keep_each_replica_its_own_seed(t
     together, alone = run_train(strat, [3, 4]), run_train(strat, [4])
     np.testing.assert_array_equal(together.losses[:, 1], alone.losses[:, 0])
     assert not np.array_equal(run_train(iid, [4]).losses, alone.losses)
+
+
+def test_a_three_mode_target_trains_a_wider_generator(tiny, tmp_path):
+    # model.hidden_per_mode: 2 units per component, so three modes get 6 (tiny.model.hidden is 4): the frames,
+    # the checkpoint and the NumPy generator all follow the derived width.
+    from dataclasses import replace
+
+    from gan1d import inference
+    from gan1d.config import Target
+
+    three = replace(tiny, target=Target(means=(-4.0, 0.0, 4.0), sigmas=(0.5,) * 3, weights=(1.0,) * 3))
+    assert (three.model.hidden, three.model.hidden_per_mode, three.g_model.hidden) == (4, 2, 6)
+    trained = run_train(three, [2])
+    assert trained.weights.shape[-1] == 3 * 6 + 1
+    training.save_checkpoint(tmp_path / "ckpt", trained)
+    z = np.linspace(-8, 8, 9)
+    restored = training.generate(training.load_generator(tmp_path / "ckpt", three), z)
+    np.testing.assert_array_equal(restored, training.generate(trained.ema_generator, z))
+    last = inference.unflatten(trained.weights[-1, 0], three.g_model.hidden)
+    np.testing.assert_allclose(inference.generate(last, z, three.scaling, "tanh"), restored, rtol=1e-5, atol=1e-5)

@@ -2,22 +2,22 @@
 
     python benchmarks/floor.py [--restarts 20]
 
-Fits G = center + spread * (Dense(1) . act . Dense(hidden))(z / range), the generator of
-params.yaml (its width for that target, act = ``model.g_activation``, scaled inputs), straight to each target's
-quantile function: at the stratified evaluation grid z_i, G(z_i) should be F^-1(u_i), u_i the
-grid's quantile levels. Least squares from ``restarts`` random starts with L-BFGS (SciPy), refined
-on a smoothed mean absolute error (W1 itself for a monotone G), then the best W1 of the fitted G's
-sorted outputs, the same score the robustness protocol uses. No GAN is involved: what remains is
-the price of the architecture, the lower bound for every recipe. Prints a Markdown table and a
-final JSON line.
+Fits G = center + spread * (Dense(1) . act . Dense(width))(z / range), the generator of
+params.yaml (the width it gets for that target, act = ``model.g_activation``, scaled inputs),
+straight to each target's quantile function: at the stratified evaluation grid z_i, G(z_i)
+should be F^-1(u_i), u_i the grid's quantile levels. Least squares from ``restarts`` random
+starts with L-BFGS (SciPy), refined on a smoothed mean absolute error (W1 itself for a monotone
+G), then the best W1 of the fitted G's sorted outputs, the same score the robustness protocol
+uses. No GAN is involved: what remains is the price of the architecture, the lower bound for
+every recipe. Prints a Markdown table and a final JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np

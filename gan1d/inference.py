@@ -42,8 +42,13 @@ ACTIVATIONS = {"softplus": lambda x: np.logaddexp(0.0, x), "tanh": np.tanh}
 
 def generate(weights: dict[str, np.ndarray], z: np.ndarray, scaling: Scaling, activation: str) -> np.ndarray:
     """G(z) = center + spread * (act(z * noise W0 + b0) W1 + b1) for a 1-D array of noise (act: softplus or tanh)."""
-    h = ACTIVATIONS[activation]((z * scaling.noise)[:, None] @ weights["g0_kernel"] + weights["g0_bias"])
-    return scaling.center + scaling.spread * (h @ weights["g1_kernel"] + weights["g1_bias"])[:, 0]
+    h = ACTIVATIONS[activation]((z * scaling.noise)[:, None] * weights["g0_kernel"] + weights["g0_bias"])
+    # The output layer as a sum in a fixed order, not a matrix product: BLAS picks its kernel (and with it
+    # the order of the additions) by the CPU, and the last bits would follow.
+    out = np.full(len(z), weights["g1_bias"][0, 0])
+    for j in range(h.shape[1]):
+        out = out + h[:, j] * weights["g1_kernel"][j, 0]
+    return scaling.center + scaling.spread * out
 
 
 def score(weights: dict[str, np.ndarray], params: Params) -> tuple[np.ndarray, dict[str, float]]:

@@ -41,3 +41,34 @@ def test_workflow_steps():
     for cmd in ("dvc pull --run-cache", "dvc repro", 'gan1d gate "$BASE"', 'gan1d report "$BASE"', "cml comment create report.md"):
         assert cmd in runs
     assert job["env"]["BASE"] == "origin/${{ github.base_ref }}"
+
+
+def lock_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / ".ci").mkdir(parents=True)
+    shutil.copy2(ROOT / ".ci/check-lock", repo / ".ci/check-lock")
+    (repo / "dvc.lock").write_text("schema: '2.0'\nstages: {}\n")
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
+                ["git", "-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "lock"]):
+        subprocess.run(cmd, cwd=repo, check=True)
+    return repo
+
+
+def check_lock(repo: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", ".ci/check-lock"], cwd=repo, capture_output=True, text=True)
+
+
+def test_ci_runs_the_lock_check_after_reproducing():
+    lines = [line.strip() for line in (ROOT / ".ci/run").read_text().splitlines()]
+    assert lines.index("bash .ci/check-lock") > lines.index("dvc repro")
+
+
+def test_the_lock_check_fails_on_a_changed_lock_staged_or_not(tmp_path):
+    repo = lock_repo(tmp_path)
+    assert check_lock(repo).returncode == 0
+    (repo / "dvc.lock").write_text("schema: '2.0'\nstages: {sample: {}}\n")
+    proc = check_lock(repo)
+    assert proc.returncode == 1 and "dvc.lock changed on reproduction" in proc.stderr
+    subprocess.run(["git", "add", "dvc.lock"], cwd=repo, check=True)  # as core.autostage does after dvc repro
+    proc = check_lock(repo)
+    assert proc.returncode == 1 and "dvc.lock changed on reproduction" in proc.stderr

@@ -12,6 +12,9 @@ import pytest
 import yaml
 
 from conftest import built_repo, make_repo, run, run_env, tiny_raw
+from gan1d.config import parse_params
+from gan1d.errors import ConfigError
+from test_config import BAD, DELETE
 
 pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
 
@@ -153,3 +156,44 @@ def test_thread_count_is_fixed_by_the_code():
             "tf.config.threading.get_inter_op_parallelism_threads())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=run_env(), check=True)
     assert out.stdout.split() == ["1", "1"]
+
+
+def with_change(raw: dict, path: str, value) -> dict:
+    raw = yaml.safe_load(yaml.safe_dump(raw))
+    *parents, last = path.split(".")
+    node = raw
+    for key in parents:
+        node = node[key]
+    if value is DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    return raw
+
+
+@pytest.mark.parametrize("command", [["dvc", "repro"], ["dvc", "exp", "run"]], ids=["repro", "exp-run"])
+def test_bad_params_stop_the_pipeline_before_any_output_is_removed(repo, command):
+    """Every row of the bad-params table, through DVC: one error line naming the key, and afterwards every
+    output, git-tracked ones (metrics, dvclive files) included, is what it was: `git status` is clean."""
+    good = (repo / "params.yaml").read_text()
+    before = md5s(repo)
+    rows = BAD if command[1] == "repro" else BAD[:3]  # exp run: a few rows (each costs an experiment's set-up)
+    try:
+        for path, value, _ in rows:
+            bad = with_change(yaml.safe_load(good), path, value)
+            try:
+                parse_params(bad)
+                continue  # a row that is bad for the default params only (e.g. a bound set by train.steps)
+            except ConfigError as err:
+                message = f"error: {err}"
+            (repo / "params.yaml").write_text(yaml.safe_dump(bad, sort_keys=False))
+            proc = run(command, repo, check=False)
+            assert proc.returncode != 0, (path, value)
+            errors = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("error: ")]
+            assert errors == [message], (path, errors)
+            assert md5s(repo) == before, (path, value)
+            status = run(["git", "status", "--porcelain", "--untracked-files=all"], repo).stdout.splitlines()
+            assert status == [" M params.yaml"], (path, status)
+    finally:
+        (repo / "params.yaml").write_text(good)
+    assert run(["git", "status", "--porcelain"], repo).stdout == ""

@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 from typing import Iterator
 
+from gan1d.errors import phase, unwinding
+
 
 @contextlib.contextmanager
 def atomic_path(final: str | Path) -> Iterator[Path]:
@@ -22,18 +24,25 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
     stem, dot, suffixes = final.name.partition(".")
     tmp = final.with_name(f".{stem}.tmp{os.getpid()}{dot}{suffixes}")
     _remove(tmp)
-    try:
-        yield tmp
-        if final.is_dir():
-            # os.replace cannot overwrite a non-empty directory: move the old one aside first.
-            old = final.with_name(f".{final.name}.old{os.getpid()}")
-            os.replace(final, old)
-            os.replace(tmp, final)
-            _remove(old)
-        else:
-            os.replace(tmp, final)
-    finally:
-        _remove(tmp)
+    with unwinding():  # an interrupt in here raises, so that the finally below removes the temporary
+        try:
+            yield tmp
+            phase("writing")
+            if final.is_dir():
+                # os.replace cannot overwrite a non-empty directory: move the old one aside first, and
+                # back if the new one cannot take its place.
+                old = final.with_name(f".{final.name}.old{os.getpid()}")
+                os.replace(final, old)
+                try:
+                    os.replace(tmp, final)
+                except BaseException:
+                    os.replace(old, final)
+                    raise
+                _remove(old)
+            else:
+                os.replace(tmp, final)
+        finally:
+            _remove(tmp)
 
 
 def _remove(path: Path) -> None:

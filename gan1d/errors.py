@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
-from typing import Callable, NoReturn
+import time
+from typing import Callable, Iterator, NoReturn
 
 
 class Gan1dError(Exception):
@@ -32,29 +34,87 @@ class DivergenceError(Gan1dError):
     exit_code = 4
 
 
-def _raise_interrupt(signum: int, _frame: object) -> NoReturn:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
+# Interrupts (Ctrl-C, SIGTERM) in a stage process. Outside an `unwinding()` region nothing is half-written
+# (every output is written through gan1d.atomic), so the stage ends at once: whatever it was doing, importing
+# TensorFlow, tracing or training, cannot turn the interrupt into another error. Inside one (an atomic write,
+# a pool of worker processes) the interrupt is raised as KeyboardInterrupt so that the region cleans up first.
+_unwinding = 0  # depth of unwinding() regions
+_interrupted: str | None = None  # the signal's name, once one arrived
+STDERR = [2]  # the descriptor of the real stderr (gan1d.quiet points 2 elsewhere while TensorFlow loads)
+PAUSE_AT = "GAN1D_PAUSE_AT"  # tests: a phase name at which the stage reports itself and waits for a signal
+INTERRUPTED = "interrupted ({}): no output was left half-written; rerun `dvc repro` (training resumes from its last resume point)"
+
+
+def guard() -> None:
+    """Install the interrupt handlers of a stage process: the first line of every stage script."""
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    phase("imports")
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    global _interrupted
+    if _interrupted is not None:
+        return  # already on the way out: let the cleanup finish
+    _interrupted = signal.Signals(signum).name
+    if _unwinding:
+        raise KeyboardInterrupt(_interrupted)
+    _exit_interrupted()
+
+
+def _exit_interrupted() -> NoReturn:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os.write(STDERR[0], (INTERRUPTED.format(_interrupted or "SIGINT") + "\n").encode())
+    os._exit(130)
+
+
+@contextlib.contextmanager
+def unwinding() -> Iterator[None]:
+    """A region that must clean up when interrupted: a signal raises KeyboardInterrupt in it (not an exit)."""
+    global _unwinding
+    if _interrupted is not None:  # an interrupt that some library swallowed: write nothing more
+        raise KeyboardInterrupt(_interrupted)
+    _unwinding += 1
+    try:
+        yield
+    finally:
+        _unwinding -= 1
+
+
+def phase(name: str) -> None:
+    """Mark that the stage reached ``name``; with GAN1D_PAUSE_AT=name, say so on stderr and wait there
+    (up to a minute) for a signal: tests place interrupts by phase, not by machine-dependent delays."""
+    if os.environ.get(PAUSE_AT) == name:
+        print(f"gan1d: paused at {name}", file=sys.stderr, flush=True)
+        time.sleep(60)
 
 
 def run_main(main: Callable[[], None], exit_fast: bool = False) -> None:
     """Run a stage's ``main`` and turn known failures into one line on stderr and an exit code.
 
-    SIGTERM is treated like Ctrl-C so that atomic writes clean up their temporary files. With
-    ``exit_fast`` (a stage script's top level only) a successful run ends the process at once:
-    :func:`exit_now`.
+    Ctrl-C and SIGTERM end the stage with one line and exit 130 (:func:`guard`; installed here too
+    if the script did not). With ``exit_fast`` (a stage script's top level only) a successful run
+    ends the process at once: :func:`exit_now`.
     """
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    if signal.getsignal(signal.SIGTERM) is not _on_signal:
+        guard()
     try:
         main()
         if exit_fast:
             exit_now()
     except Gan1dError as err:
+        if _interrupted is not None:
+            _exit_interrupted()
         print(f"error: {err}", file=sys.stderr)
         sys.exit(err.exit_code)
-    except KeyboardInterrupt as err:
-        name = str(err) or "SIGINT"
-        print(f"interrupted ({name}): no output was left half-written; rerun `dvc repro` (training resumes from its last resume point)", file=sys.stderr)
-        sys.exit(130)
+    except BaseException:
+        if _interrupted is not None:  # a KeyboardInterrupt, or whatever a library made of it
+            _exit_interrupted()
+        raise
 
 
 def exit_now(code: int = 0) -> NoReturn:

@@ -18,6 +18,9 @@ import threading
 from pathlib import Path
 from types import ModuleType
 
+from gan1d import errors
+from gan1d.errors import phase
+
 # The start-up lines of a CPU-only machine; anything else captured during the import is passed through.
 STARTUP_NOISE = re.compile(
     r"All log messages before absl::InitializeLog\(\) is called are written to STDERR"
@@ -56,8 +59,10 @@ def import_tensorflow(compile_cache: Path | None = None) -> ModuleType:
     saved = os.dup(2)
     # Keras imports matplotlib.pyplot (0.4 s) for image galleries if it can; gan1d's TF code never plots.
     blocked = [] if "matplotlib" in sys.modules else ["matplotlib", "matplotlib.pyplot"]
+    phase("tensorflow")
     with tempfile.TemporaryFile() as captured:
         os.dup2(captured.fileno(), 2)
+        errors.STDERR[0] = saved  # an interrupt during the import still reaches the terminal
         try:
             sys.modules.update(dict.fromkeys(blocked))  # a None entry makes `import matplotlib` fail
             import tensorflow
@@ -66,6 +71,7 @@ def import_tensorflow(compile_cache: Path | None = None) -> ModuleType:
                 del sys.modules[name]
             sys.stderr.flush()
             os.dup2(saved, 2)
+            errors.STDERR[0] = 2
             os.close(saved)
             captured.seek(0)
             rest = filter_startup_noise(captured.read().decode("utf8", errors="replace"))

@@ -2,9 +2,10 @@
 
 import argparse
 
+import gan1d.stage  # noqa: F401  (first of the gan1d imports: interrupts end the stage in one line)
 from gan1d import data
 from gan1d.config import load_params
-from gan1d.errors import run_main
+from gan1d.errors import phase, run_main
 from gan1d.inference import load_generator, score
 from gan1d.io import write_json
 
@@ -17,6 +18,7 @@ def main() -> None:
     ap.add_argument("--samples", required=True, help="output: generated samples (Parquet)")
     args = ap.parse_args()
     params = load_params(args.params)
+    phase("scoring")
     samples, metrics = score(load_generator(args.generator), params)
     data.write_samples(args.samples, samples)
     write_json(args.metrics, metrics)

@@ -7,9 +7,10 @@ imports no TensorFlow: it writes a placeholder weights file whose bytes never ch
 
 import argparse
 
+import gan1d.stage  # noqa: F401  (first of the gan1d imports: interrupts end the stage in one line)
 from gan1d import data, runtime
 from gan1d.config import load_params
-from gan1d.errors import run_main
+from gan1d.errors import phase, run_main
 from gan1d.io import write_json, write_placeholder_weights
 
 
@@ -34,6 +35,7 @@ def main() -> None:
     from gan1d import training  # TensorFlow: imported only once the inputs are known to be good
 
     training.set_seed(params.seed)
+    phase("training")
     result = training.pretrain(params, x[None], pdf[None], [params.seed])
     training.check_finite(result.losses, "the pretraining loss")
     training.save_weights(args.weights, result.discriminator)

@@ -2,9 +2,10 @@
 
 import argparse
 
+import gan1d.stage  # noqa: F401  (first of the gan1d imports: interrupts end the stage in one line)
 from gan1d import frames
 from gan1d.config import load_params
-from gan1d.errors import run_main
+from gan1d.errors import phase, run_main
 from gan1d.render import render_final, render_video
 
 
@@ -17,6 +18,7 @@ def main() -> None:
     args = ap.parse_args()
     params = load_params(args.params)
     table = frames.read(args.frames)
+    phase("rendering")
     n = render_video(table, params.render, args.video)
     render_final(table, params.render, args.image)
     print(f"render: {n} frames at {params.render.fps} fps -> {args.video}, final state -> {args.image}")

@@ -6,10 +6,11 @@ The seeds run in worker processes, one per core (``GAN1D_WORKERS``), or on a Das
 
 import argparse
 
+import gan1d.stage  # noqa: F401  (first of the gan1d imports: interrupts end the stage in one line)
 from gan1d import data, robustness, runtime
 from gan1d.config import load_params
 from gan1d.distributions import Mixture
-from gan1d.errors import run_main
+from gan1d.errors import phase, run_main
 from gan1d.io import write_json, write_table
 from gan1d.render import render_seeds
 
@@ -24,6 +25,7 @@ def main() -> None:
     ap.add_argument("--densities", required=True, help="output: every seed's generated density over the target (PNG)")
     args = ap.parse_args()
     params = load_params(args.params)
+    phase("training")
     result = robustness.run(params, runtime.from_environ())
     write_table(args.per_seed, result.per_seed_table())
     data.write_samples(args.samples, result.samples, result.seeds)

@@ -2,9 +2,10 @@
 
 import argparse
 
+import gan1d.stage  # noqa: F401  (first of the gan1d imports: interrupts end the stage in one line)
 from gan1d import data
 from gan1d.config import load_params
-from gan1d.errors import run_main
+from gan1d.errors import phase, run_main
 
 
 def main() -> None:
@@ -14,6 +15,7 @@ def main() -> None:
     ap.add_argument("--pretrain", required=True, help="output: pretraining inputs and pdf labels (Parquet)")
     args = ap.parse_args()
     params = load_params(args.params)
+    phase("sampling")
     real = data.draw_real(params, params.seed)
     x, pdf = data.draw_pretrain(params, params.seed)
     data.write_real(args.real, real)

@@ -2,9 +2,10 @@
 
 import argparse
 
+import gan1d.stage  # noqa: F401  (first of the gan1d imports: interrupts end the stage in one line)
 from gan1d import data, runtime
 from gan1d.config import load_params
-from gan1d.errors import run_main
+from gan1d.errors import phase, run_main
 from gan1d.inference import quality_over_training
 from gan1d.io import read_weights
 
@@ -38,6 +39,7 @@ def main() -> None:
     if params.train.use_pretrained:
         d = Discriminator(params.model, scaling=params.scaling)
         load_weights_by_name(d, args.pretrained)
+    phase("training")
     result = training.train(params, real[None], [params.seed], d, resume_dir=rt.resume_dir, resume_every=rt.resume_every)
     training.release_memory()
     if params.train.on_divergence == "stop":

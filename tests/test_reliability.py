@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -45,38 +44,54 @@ def repo(tmp_path_factory):
     return built_repo(tmp_path_factory.mktemp("reliable"), "repo", pretraining_raw())
 
 
-@pytest.mark.parametrize(
-    "stage,delay,sig",
-    [
-        ("pretrain", 1.0, signal.SIGINT),
-        ("pretrain", 4.5, signal.SIGTERM),
-        ("train", 2.0, signal.SIGTERM),
-        ("train", 5.5, signal.SIGINT),
-        ("render", 0.8, signal.SIGINT),
-        ("render", 1.6, signal.SIGTERM),
-    ],
-)
-def test_an_interrupted_stage_leaves_every_output_whole(repo, stage, delay, sig):
+def paused(cmd: list[str], repo: Path, phase: str, **popen) -> subprocess.Popen:
+    """Start ``cmd`` with the stage set to wait at ``phase`` (GAN1D_PAUSE_AT), and return once it waits there:
+    an interrupt then lands in that phase on any machine, however fast."""
+    env = {**run_env(), "GAN1D_PAUSE_AT": phase}
+    proc = subprocess.Popen(cmd, cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **popen)
+    for line in proc.stderr:
+        if line.strip() == f"gan1d: paused at {phase}":
+            return proc
+    proc.wait()
+    raise AssertionError(f"{' '.join(cmd)} never reached phase {phase!r} (exit {proc.returncode})")
+
+
+PHASES = [  # every phase of the stages that train, and the writing phase of every stage
+    ("pretrain", "imports", signal.SIGINT),
+    ("pretrain", "tensorflow", signal.SIGTERM),
+    ("pretrain", "training", signal.SIGINT),
+    ("pretrain", "writing", signal.SIGTERM),
+    ("train", "imports", signal.SIGTERM),
+    ("train", "tensorflow", signal.SIGINT),
+    ("train", "training", signal.SIGTERM),
+    ("train", "writing", signal.SIGINT),
+    ("sample", "writing", signal.SIGTERM),
+    ("evaluate", "writing", signal.SIGINT),
+    ("render", "rendering", signal.SIGTERM),
+    ("render", "writing", signal.SIGINT),
+]
+
+
+@pytest.mark.parametrize("stage,phase,sig", PHASES, ids=[f"{s}-{p}-{g.name}" for s, p, g in PHASES])
+def test_an_interrupted_stage_leaves_every_output_whole(repo, stage, phase, sig):
     before = md5s(repo)
-    proc = subprocess.Popen(stage_cmd(repo, stage), cwd=repo, env=run_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    time.sleep(delay)
+    proc = paused(stage_cmd(repo, stage), repo, phase)
     proc.send_signal(sig)
-    _, err = proc.communicate(timeout=300)
-    if proc.returncode != 0:  # stopped: with a short message once the stage's handler is in place
-        assert proc.returncode < 0 or "interrupted" in err.strip().splitlines()[-1]
-    # either untouched or rewritten whole and identical; never a temporary or half-written file
-    assert md5s(repo) == before
+    err = proc.stderr.read()
+    proc.wait(timeout=120)
+    assert proc.returncode == 130
+    assert err.strip().splitlines() == [f"interrupted ({sig.name}): no output was left half-written; rerun "
+                                        "`dvc repro` (training resumes from its last resume point)"]
+    assert md5s(repo) == before  # every output as it was; never a temporary or half-written file
     assert not [p for p in (repo / "data").rglob("*") if ".tmp" in p.name or ".old" in p.name]
 
 
 def test_an_interrupted_repro_is_completed_by_the_next(repo):
     before = md5s(repo)
-    proc = subprocess.Popen(["dvc", "repro", "-f", "train"], cwd=repo, env=run_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
-    time.sleep(6.0)
+    proc = paused(["dvc", "repro", "-f", "train"], repo, "training", start_new_session=True)
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches dvc and the stage alike
     proc.communicate(timeout=300)
+    assert proc.returncode != 0
     assert not [p for p in (repo / "data").rglob("*") if ".tmp" in p.name]
     run(["dvc", "repro"], repo)
     assert md5s(repo) == before

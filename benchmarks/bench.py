@@ -46,7 +46,8 @@ def naive_train_speed(params, steps: int) -> float:
     import tensorflow as tf
 
     from gan1d import losses, training
-    from gan1d.distributions import Mixture, rng, stratified_noise
+    from gan1d.distributions import rng, stratified_noise
+    from gan1d.targets import Mixture
     from gan1d.models import Discriminator, Generator, initialize
 
     t = params.train

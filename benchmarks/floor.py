@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -27,13 +26,15 @@ from scipy import optimize
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gan1d.config import Target, load_params  # noqa: E402
-from gan1d.distributions import Mixture, noise_grid, rng  # noqa: E402
+from gan1d import datafile  # noqa: E402
+from gan1d.config import load_params, parse_params, to_dict  # noqa: E402
+from gan1d.targets import Empirical, Mixture  # noqa: E402
+from gan1d.distributions import noise_grid, rng  # noqa: E402
 from gan1d.inference import ACTIVATIONS  # noqa: E402
 from gan1d.metrics import wasserstein1  # noqa: E402
 
 
-def fit(target: Mixture, hidden: int, activation: str, u: np.ndarray, restarts: int, seed: int) -> float:
+def fit(target: Mixture | Empirical, hidden: int, activation: str, u: np.ndarray, restarts: int, seed: int) -> float:
     """The best W1 (in target std units) of G fitted to ``target``'s quantiles at levels ``u``."""
     z = 2.0 * u - 1.0  # the stratified grid, divided by the noise range (scaled inputs)
     goal = (target.ppf(u) - target.mean) / target.std  # standardised quantiles: G's net output
@@ -74,9 +75,14 @@ def main() -> None:
     print(f"| target | G's {act} units | floor: W1 / std (G fitted to the quantile function) |")
     print("|---|---|---|")
     for name, raw in suite.items():
-        config = Target(**{k: tuple(v) for k, v in raw.items()})
-        widths[name] = replace(params, target=config).g_model.hidden  # the width training would give G
-        floors[name] = round(fit(Mixture.from_config(config), widths[name], act, u, args.restarts, params.seed), 4)
+        p = parse_params({**to_dict(params), "target": raw})
+        if p.target.data is not None:  # a data set: G fitted to its training part's empirical quantile function
+            train, heldout = datafile.load(p)
+            p, target = datafile.resolve(p, train, heldout), Empirical.of(train)
+        else:
+            target = Mixture.from_config(p.target)
+        widths[name] = p.g_model.hidden  # the width training would give G
+        floors[name] = round(fit(target, widths[name], act, u, args.restarts, params.seed), 4)
         print(f"| {name} | {widths[name]} | {floors[name]} |", flush=True)
     print(json.dumps({"hidden": widths, "g_activation": act, "floor_w1_std": floors}))
 

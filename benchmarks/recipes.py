@@ -7,7 +7,7 @@
 variants of docs/research-log.md are the default with such changes. The seeds of each cell run over
 ``GAN1D_WORKERS`` processes (default: every core), as the `robustness` stage's do.
 
-A recipe is a preset (presets/NAME.yaml); a target is a named mixture of targets/suite.yaml. Each
+A recipe is a preset (presets/NAME.yaml); a target is a named target of targets/suite.yaml. Each
 (recipe, target) cell trains ``count`` seeds side by side in one compiled program (the
 `robustness` stage's code) with only `target:` changed, and scores every seed against the exact
 mixture. Success: W1 < 0.1 x the target's std with every mode covered (each component's region
@@ -28,7 +28,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gan1d import robustness, runtime  # noqa: E402
+from gan1d import datafile, robustness, runtime  # noqa: E402
 from gan1d.config import load_params, parse_params, to_dict  # noqa: E402
 
 RECIPES = ("default", "multimodal", "classic", "ns_r1", "wgan_gp", "lsgan", "minimax")
@@ -45,7 +45,10 @@ def recipe(name: str, target: dict, first_seed: int, count: int, changes: list[s
         for part in path:
             section = section[part]
         section[last] = yaml.safe_load(value)
-    return parse_params(raw)
+    params = parse_params(raw)
+    if params.target.data is not None:  # a data set: its training and held-out parts, as the sample stage splits them
+        params = datafile.resolve(params, *datafile.load(params))
+    return params
 
 
 def main() -> None:

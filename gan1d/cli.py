@@ -31,42 +31,59 @@ def _replace(params: Path, text: str) -> None:
 
 
 def suite(path: Path) -> dict[str, dict]:
-    """The named targets of ``path`` (targets/suite.yaml): name -> {means, sigmas, weights}."""
+    """The named targets of ``path`` (targets/suite.yaml): name -> a ``target:`` block in any of its forms."""
     try:
         named = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
         raise ConfigError(f"{path}: cannot read the target suite ({type(err).__name__})") from None
     if not isinstance(named, dict):
-        raise ConfigError(f"{path}: expected a mapping of target names to {{means, sigmas, weights}}")
+        raise ConfigError(f"{path}: expected a mapping of target names to target blocks")
     return named
 
 
-def target(name: str, targets: Path, params: Path) -> None:
-    """Rewrite only the ``target:`` block of ``params`` with suite target ``name`` (other lines kept),
-    after validating the whole result."""
-    named = suite(targets)
-    if name not in named:
-        raise ConfigError(f"target {name!r}: not in {targets}; allowed: {', '.join(named)}")
+def target_block(name: str | None, targets: Path, family: str | None = None, args: list[float] | None = None,
+                 loc: float | None = None, scale: float | None = None, data: str | None = None,
+                 column: str | None = None, holdout: float | None = None) -> tuple[dict, str]:
+    """The ``target:`` block that one of the three forms of `gan1d target` asks for, and a name for it."""
+    if sum(x is not None for x in (name, family, data)) != 1:
+        raise ConfigError("gan1d target: give one of NAME (a suite target), --family NAME or --data PATH")
+    if name is not None:
+        named = suite(targets)
+        if name not in named:
+            raise ConfigError(f"target {name!r}: not in {targets}; allowed: {', '.join(named)}")
+        if not isinstance(named[name], dict):
+            raise ConfigError(f"{targets}: target {name!r} must be a mapping (a target block); got {named[name]!r}")
+        return named[name], f"suite target {name!r} ({targets})"
+    if family is not None:
+        block = {"family": family, "args": list(args or []), "loc": 0.0 if loc is None else loc,
+                 "scale": 1.0 if scale is None else scale}
+        return block, f"scipy.stats.{family}"
+    if column is None:
+        from gan1d.datafile import only_column
+
+        column = only_column(data)
+    block = {"data": data, "column": column, "holdout": 0.25 if holdout is None else holdout}
+    return block, f"column {column!r} of {data}"
+
+
+def target(params: Path, block: dict, label: str) -> None:
+    """Rewrite only the ``target:`` block of ``params`` (other lines kept), after validating the whole
+    result and, for a data target, its file."""
     text = params.read_text(encoding="utf-8")
-    block = re.search(r"^target:.*\n(?:(?:[ \t].*)?\n)*?(?=\S)", text, flags=re.MULTILINE)
-    if block is None:
+    found = re.search(r"^target:.*\n(?:(?:[ \t].*)?\n)*?(?=\S)", text, flags=re.MULTILINE)
+    if found is None:
         raise ConfigError(f"{params}: no top-level `target:` block to replace")
-    t = named[name]
-    if not isinstance(t, dict) or not all(isinstance(t.get(k), list) for k in ("means", "sigmas", "weights")):
-        raise ConfigError(f"{targets}: target {name!r} must give lists of means, sigmas and weights; got {t!r}")
+    body = yaml.safe_dump({"target": block}, default_flow_style=None, sort_keys=False, width=1000)
+    lines = body.splitlines()
+    new = f"{lines[0]:<24} # {label}\n" + "".join(f"{line}\n" for line in lines[1:]) + "\n"
+    text = text[: found.start()] + new + text[found.end() :]
+    checked = parse_params(yaml.safe_load(text))  # refuse before writing anything
+    if checked.target.data is not None:
+        from gan1d.datafile import load
 
-    def flow(values: list) -> str:
-        return "[" + ", ".join(str(float(x)) for x in values) + "]"
-
-    new = (
-        f"target:                  # suite target {name!r} (targets/suite.yaml): a mixture of Gaussians\n"
-        f"  means: {flow(t['means'])}\n  sigmas: {flow(t['sigmas'])}\n"
-        f"  weights: {flow(t['weights'])}         # normalised to sum to 1\n\n"
-    )
-    text = text[: block.start()] + new + text[block.end() :]
-    parse_params(yaml.safe_load(text))  # refuse before writing anything
+        load(checked)
     _replace(params, text)
-    print(f"{params} now learns target {name!r}; run `dvc repro` (or `dvc exp run`) to train it")
+    print(f"{params} now learns {label}; run `dvc repro` (or `dvc exp run`) to train it")
 
 
 def clean(cache: Path | None, compile_cache: bool) -> None:
@@ -90,8 +107,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("name", help="the preset's name, e.g. default or classic")
     p.add_argument("--presets", type=Path, default=Path("presets"))
     p.add_argument("--params", type=Path, default=Path("params.yaml"))
-    t = sub.add_parser("target", help="learn a named target of targets/suite.yaml (rewrites only `target:`)")
-    t.add_argument("name", help="e.g. classic, two_far, three, unequal")
+    t = sub.add_parser("target", help="learn a suite target, a scipy.stats family or a data file's column "
+                                      "(rewrites only `target:`)")
+    t.add_argument("name", nargs="?", help="a target of targets/suite.yaml, e.g. classic, three, lognormal, faithful")
+    t.add_argument("--family", help="a continuous scipy.stats distribution, e.g. lognorm, expon, t, uniform")
+    t.add_argument("--args", type=float, nargs="*", default=[], metavar="A", help="its shape parameters")
+    t.add_argument("--loc", type=float)
+    t.add_argument("--scale", type=float)
+    t.add_argument("--data", help="a CSV or Parquet file under data/raw/ (track it with `dvc add`)")
+    t.add_argument("--column", help="the file's column (may be left out for a one-column file)")
+    t.add_argument("--holdout", type=float, help="the fraction of the values held out for scoring (default 0.25)")
     t.add_argument("--targets", type=Path, default=Path("targets/suite.yaml"))
     t.add_argument("--params", type=Path, default=Path("params.yaml"))
     g = sub.add_parser("gate", help="fail if a quality metric regressed against BASE (dvc metrics diff)")
@@ -107,7 +132,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "preset":
         run_main(lambda: preset(args.name, args.presets, args.params))
     elif args.command == "target":
-        run_main(lambda: target(args.name, args.targets, args.params))
+        def set_target() -> None:
+            block, label = target_block(args.name, args.targets, args.family, args.args, args.loc, args.scale,
+                                        args.data, args.column, args.holdout)
+            target(args.params, block, label)
+
+        run_main(set_target)
     elif args.command == "gate":
         from gan1d.gate import run_gate
 

@@ -11,7 +11,7 @@ import math
 import typing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import yaml
 
@@ -53,12 +53,199 @@ def _f(default_rule: dict[str, Any] | None = None) -> Any:
 
 
 @dataclass(frozen=True)
-class Target:
-    """The distribution to learn: a mixture of Gaussians (one component is the classic N(4, 0.5))."""
+class Component:
+    """One ``scipy.stats`` continuous family with its shape parameters, ``loc``, ``scale`` and weight."""
 
-    means: tuple[float, ...] = _f(each(math.isfinite, "finite numbers"))
-    sigmas: tuple[float, ...] = _f(each(lambda v: v > 0, "numbers > 0"))
-    weights: tuple[float, ...] = _f(each(lambda v: v > 0, "numbers > 0"))
+    family: str  # a name in scipy.stats: norm, expon, lognorm, gamma, beta, laplace, t, gumbel_r, uniform, ...
+    args: tuple[float, ...]  # its shape parameters, in scipy's order (lognorm: s; gamma: a; beta: a, b; t: df)
+    loc: float
+    scale: float
+    weight: float  # normalised over the components
+
+
+@dataclass(frozen=True)
+class Target:
+    """The distribution to learn, in one of four forms (docs/reference.md#targets):
+
+    - a mixture of Gaussians: ``{means, sigmas, weights}`` (one component is the classic N(4, 0.5));
+    - a scipy.stats family: ``{family, args, loc, scale}`` (args, loc and scale may be left out);
+    - a mixture of families: ``{components: [{family, args, loc, scale, weight}, ...]}``;
+    - a data file: ``{data: PATH, column: NAME, holdout: FRACTION}`` (CSV or Parquet under data/raw/).
+
+    ``stats`` and ``parts`` are not keys: for a data target the stages that read its two parts fill them
+    in (:func:`gan1d.datafile.resolve`): (mean, std, lo, hi, modes) of the data, and the values themselves
+    (so that worker processes get them with the params).
+    """
+
+    form: str  # gaussians | family | mixture | data: the form params.yaml used (kept for to_dict)
+    components: tuple[Component, ...] = ()
+    data: str | None = None
+    column: str | None = None
+    holdout: float = 0.0
+    stats: tuple[float, ...] | None = None
+    parts: tuple[tuple[float, ...], tuple[float, ...]] | None = None  # (training part, held-out part), with stats
+
+    @classmethod
+    def gaussians(cls, means: Sequence[float], sigmas: Sequence[float], weights: Sequence[float]) -> "Target":
+        """A mixture of Gaussians (the first form), from its lists."""
+        return cls("gaussians", tuple(Component("norm", (), float(m), float(s), float(w))
+                                      for m, s, w in zip(means, sigmas, weights)))
+
+    @property
+    def means(self) -> tuple[float, ...]:
+        return tuple(c.loc for c in self.components)
+
+    @property
+    def sigmas(self) -> tuple[float, ...]:
+        return tuple(c.scale for c in self.components)
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        return tuple(c.weight for c in self.components)
+
+    @property
+    def gaussian(self) -> bool:
+        return self.data is None and all(c.family == "norm" for c in self.components)
+
+    @property
+    def modes(self) -> int:
+        """Components of a mixture; for a data target, the modes of its density estimate (``stats``)."""
+        if self.data is not None:
+            return int(self.stats[4]) if self.stats is not None else 1
+        return len(self.components)
+
+
+HOLDOUT = (0.1, 0.5)  # allowed held-out fractions of a data file
+MIN_ROWS = 20  # a data file needs at least this many values (the held-out part then holds at least 2)
+FORMS = "{means, sigmas, weights}, {family, args, loc, scale}, {components: [...]} or {data, column, holdout}"
+
+
+def family_distribution(c: Component) -> Any:
+    """The frozen scipy.stats distribution of ``c`` (SciPy imported only when a target needs it)."""
+    from scipy import stats
+
+    return getattr(stats, c.family)(*c.args, loc=c.loc, scale=c.scale)
+
+
+def _component(raw: Any, key: str, weighted: bool) -> Component:
+    allowed = ["family", "args", "loc", "scale"] + (["weight"] if weighted else [])
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{key}: got {raw!r}; expected a mapping with keys {', '.join(allowed)}")
+    for k in raw:
+        if k not in allowed:
+            raise ConfigError(f"{key}.{k}: unknown key; allowed keys: {', '.join(allowed)}")
+    if "family" not in raw:
+        raise ConfigError(f"{key}.family: missing key")
+    if weighted and "weight" not in raw:
+        raise ConfigError(f"{key}.weight: missing key")
+    family = _convert(raw["family"], str, f"{key}.family")
+    args = _convert(raw.get("args", []), tuple[float, ...], f"{key}.args")
+    loc = _convert(raw.get("loc", 0.0), float, f"{key}.loc")
+    scale = _convert(raw.get("scale", 1.0), float, f"{key}.scale")
+    weight = _convert(raw.get("weight", 1.0), float, f"{key}.weight")
+    if not weight > 0:
+        raise ConfigError(f"{key}.weight: got {weight!r}; allowed: a number > 0")
+    if not scale > 0:
+        raise ConfigError(f"{key}.scale: got {scale!r}; allowed: a number > 0")
+    c = Component(family, args, loc, scale, weight)
+    _check_family(c, key)
+    return c
+
+
+def _check_family(c: Component, key: str) -> None:
+    """Refuse names scipy.stats does not know as continuous families, parameters it rejects, and
+    distributions without a finite variance (success is measured in target standard deviations)."""
+    import numpy as np
+    from scipy import stats
+
+    family = getattr(stats, c.family, None)
+    if not isinstance(family, stats.rv_continuous) or c.family.startswith("_"):
+        raise ConfigError(f"{key}.family: got {c.family!r}; allowed: the name of a continuous scipy.stats "
+                          "distribution (norm, expon, lognorm, gamma, beta, laplace, t, gumbel_r, uniform, ...)")
+    want = family.numargs
+    if len(c.args) != want:
+        names = family.shapes or "none"
+        raise ConfigError(f"{key}.args: got {list(c.args)}; allowed: {want} shape parameter(s) for "
+                          f"{c.family} ({names})")
+    with np.errstate(all="ignore"):
+        if not bool(family._argcheck(*c.args)):
+            raise ConfigError(f"{key}.args: got {list(c.args)}; scipy.stats.{c.family} rejects these shape "
+                              f"parameters ({family.shapes})")
+        var = float(family_distribution(c).var())
+    if not (math.isfinite(var) and var > 0):
+        raise ConfigError(f"{key}: {c.family} with args {list(c.args)} has no finite variance; allowed: a "
+                          "distribution with one (success is measured in target standard deviations)")
+
+
+def _target(raw: Any, key: str) -> Target:
+    """Parse the four forms of ``target:``; every error names its key."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{key}: got {raw!r}; expected one of {FORMS}")
+    keys = set(raw)
+    if keys & {"means", "sigmas", "weights"}:
+        _only(raw, key, ["means", "sigmas", "weights"])
+        means = _convert(raw.get("means"), tuple[float, ...], f"{key}.means") if "means" in raw else _missing(key, "means")
+        sigmas = _convert(raw.get("sigmas"), tuple[float, ...], f"{key}.sigmas") if "sigmas" in raw else _missing(key, "sigmas")
+        weights = _convert(raw.get("weights"), tuple[float, ...], f"{key}.weights") if "weights" in raw else _missing(key, "weights")
+        for name, values, rule in (("means", means, each(math.isfinite, "finite numbers")),
+                                   ("sigmas", sigmas, each(lambda v: v > 0, "numbers > 0")),
+                                   ("weights", weights, each(lambda v: v > 0, "numbers > 0"))):
+            if not rule["check"](values):
+                raise ConfigError(f"{key}.{name}: got {list(values)!r}; allowed: {rule['allowed']}")
+        if not len(means) == len(sigmas) == len(weights):
+            raise ConfigError(
+                f"{key}: means, sigmas and weights have lengths {len(means)}, {len(sigmas)}, "
+                f"{len(weights)}; allowed: lists of the same length"
+            )
+        comps = tuple(Component("norm", (), m, s, w) for m, s, w in zip(means, sigmas, weights))
+        return Target("gaussians", comps)
+    if "family" in keys:
+        return Target("family", (_component(raw, key, weighted=False),))
+    if "components" in keys:
+        _only(raw, key, ["components"])
+        items = raw["components"]
+        if not isinstance(items, list) or not items:
+            raise ConfigError(f"{key}.components: got {items!r}; expected a non-empty list of components")
+        return Target("mixture", tuple(_component(c, f"{key}.components[{i}]", True) for i, c in enumerate(items)))
+    if "data" in keys:
+        _only(raw, key, ["data", "column", "holdout"])
+        path = _convert(raw["data"], str, f"{key}.data")
+        if not path.endswith((".csv", ".parquet")):
+            raise ConfigError(f"{key}.data: got {path!r}; allowed: a .csv or .parquet file")
+        if "column" not in raw:
+            _missing(key, "column")
+        column = _convert(raw["column"], str, f"{key}.column")
+        holdout = _convert(raw.get("holdout", 0.25), float, f"{key}.holdout")
+        if not HOLDOUT[0] <= holdout <= HOLDOUT[1]:
+            raise ConfigError(f"{key}.holdout: got {holdout!r}; allowed: a number in [{HOLDOUT[0]}, {HOLDOUT[1]}]")
+        return Target("data", data=path, column=column, holdout=holdout)
+    raise ConfigError(f"{key}: keys {', '.join(map(str, raw)) or 'none'}; expected one of {FORMS}")
+
+
+def _only(raw: dict, key: str, allowed: list[str]) -> None:
+    for k in raw:
+        if k not in allowed:
+            raise ConfigError(f"{key}.{k}: unknown key; allowed keys: {', '.join(allowed)}")
+
+
+def _missing(key: str, name: str) -> Any:
+    raise ConfigError(f"{key}.{name}: missing key")
+
+
+def target_raw(t: Target) -> dict[str, Any]:
+    """``t`` in the form params.yaml wrote it."""
+    if t.form == "gaussians":
+        return {"means": list(t.means), "sigmas": list(t.sigmas), "weights": list(t.weights)}
+    if t.form == "data":
+        return {"data": t.data, "column": t.column, "holdout": t.holdout}
+
+    def one(c: Component, weighted: bool) -> dict[str, Any]:
+        out = {"family": c.family, "args": list(c.args), "loc": c.loc, "scale": c.scale}
+        return {**out, "weight": c.weight} if weighted else out
+
+    if t.form == "family":
+        return one(t.components[0], False)
+    return {"components": [one(c, True) for c in t.components]}
 
 
 @dataclass(frozen=True)
@@ -197,31 +384,53 @@ class Params:
 
     @property
     def window(self) -> tuple[float, float]:
-        """The x range of every histogram, decision boundary and picture, derived from the target:
-        each component's mean +/- 4 sigma, widened by a quarter of that span on both sides (room to
-        see a generator that overshoots). Independent of G's noise range."""
-        lo = min(m - 4 * s for m, s in zip(self.target.means, self.target.sigmas))
-        hi = max(m + 4 * s for m, s in zip(self.target.means, self.target.sigmas))
-        pad = 0.25 * (hi - lo)
-        return lo - pad, hi + pad
+        """The x range of every histogram, decision boundary and picture, derived from the target: its
+        quantiles at 3.2e-5 and 1 - 3.2e-5 (a Gaussian's mean +/- 4 sigma), widened by a quarter of that
+        span on both sides (room to see a generator that overshoots); for data, the data's range, widened
+        the same way. Independent of G's noise range."""
+        if self.target.data is not None:
+            return self._stats[2], self._stats[3]
+        if self.target.gaussian:  # the same numbers in closed form: mean -/+ 4 sigma of the outer components
+            lo = min(m - 4 * s for m, s in zip(self.target.means, self.target.sigmas))
+            hi = max(m + 4 * s for m, s in zip(self.target.means, self.target.sigmas))
+            pad = 0.25 * (hi - lo)
+            return lo - pad, hi + pad
+        from gan1d.targets import Mixture
+
+        return Mixture(self.target.components).window()
 
     @property
     def g_model(self) -> Model:
-        """``model`` with G's width derived from the target: max(hidden, hidden_per_mode x components).
-        Every mode needs a step into it and units for its shape: a fixed width that draws three modes
-        cannot draw four (docs/results.md: targets beyond the suite). Every place that builds G uses this."""
-        width = max(self.model.hidden, self.model.hidden_per_mode * len(self.target.means))
+        """``model`` with G's width derived from the target: max(hidden, hidden_per_mode x modes), modes
+        being the mixture's components (a data set's: the modes of its density estimate). Every mode needs
+        a step into it and units for its shape: a fixed width that draws three modes cannot draw four
+        (docs/results.md: targets beyond the suite). Every place that builds G uses this."""
+        width = max(self.model.hidden, self.model.hidden_per_mode * self.target.modes)
         return replace(self.model, hidden=width)
 
     @property
     def scaling(self) -> "Scaling":
-        """The fixed affine maps around G and D (identity unless model.scale_inputs)."""
+        """The fixed affine maps around G and D (identity unless model.scale_inputs): the target's mean
+        and std (a data target's: its training part's)."""
         if not self.model.scale_inputs:
             return Scaling(1.0, 0.0, 1.0)
-        w = [x / sum(self.target.weights) for x in self.target.weights]
-        mean = sum(wi * m for wi, m in zip(w, self.target.means))
-        var = sum(wi * (s**2 + m**2) for wi, m, s in zip(w, self.target.means, self.target.sigmas)) - mean**2
-        return Scaling(1.0 / self.noise.range, mean, math.sqrt(var))
+        if self.target.data is not None:
+            return Scaling(1.0 / self.noise.range, self._stats[0], self._stats[1])
+        if self.target.gaussian:
+            w = [x / sum(self.target.weights) for x in self.target.weights]
+            mean = sum(wi * m for wi, m in zip(w, self.target.means))
+            var = sum(wi * (s**2 + m**2) for wi, m, s in zip(w, self.target.means, self.target.sigmas)) - mean**2
+            return Scaling(1.0 / self.noise.range, mean, math.sqrt(var))
+        from gan1d.targets import Mixture
+
+        mix = Mixture(self.target.components)
+        return Scaling(1.0 / self.noise.range, mix.mean, mix.std)
+
+    @property
+    def _stats(self) -> tuple[float, ...]:
+        if self.target.stats is None:
+            raise ValueError("a data target's statistics come from its training part: gan1d.datafile.resolve")
+        return self.target.stats
 
 
 @dataclass(frozen=True)
@@ -240,6 +449,8 @@ class Scaling:
 
 def _convert(value: Any, kind: Any, key: str) -> Any:
     """Check ``value`` against the annotation ``kind`` and return it converted (lists become tuples)."""
+    if kind is Target:
+        return _target(value, key)
     if dataclasses.is_dataclass(kind):
         return _build(kind, value, key)
     if typing.get_origin(kind) is tuple:
@@ -299,11 +510,6 @@ def _join(prefix: str, name: str) -> str:
 def _cross_checks(p: Params) -> None:
     """Rules that involve more than one key."""
     t = p.target
-    if not len(t.means) == len(t.sigmas) == len(t.weights):
-        raise ConfigError(
-            f"target: means, sigmas and weights have lengths {len(t.means)}, {len(t.sigmas)}, "
-            f"{len(t.weights)}; allowed: lists of the same length"
-        )
     if p.pretrain.low >= p.pretrain.high:
         raise ConfigError(
             f"pretrain.low: got {p.pretrain.low}; allowed: a number below pretrain.high ({p.pretrain.high})"
@@ -336,12 +542,18 @@ def _cross_checks(p: Params) -> None:
         raise ConfigError(f"model.pack: got {p.model.pack}; allowed: 1 with train.stratify (use one or the other)")
     if p.model.pack > 1 and p.model.minibatch:
         raise ConfigError(f"model.pack: got {p.model.pack}; allowed: 1 with model.minibatch (use one or the other)")
-    lo, hi = p.window
-    if not hi - lo < 1e6 * min(t.sigmas):  # float32 training and plots cannot resolve such a spread
-        raise ConfigError(
-            f"target: spans [{lo:g}, {hi:g}] with sigmas down to {min(t.sigmas):g}; allowed: a span below "
-            "1e6 times the smallest sigma (rescale the data)"
-        )
+    if t.data is None:
+        lo, hi = p.window
+        narrowest = min(_component_std(c) for c in t.components)
+        if not hi - lo < 1e6 * narrowest:  # float32 training and plots cannot resolve such a spread
+            raise ConfigError(
+                f"target: spans [{lo:g}, {hi:g}] with a component std down to {narrowest:g}; allowed: a span "
+                "below 1e6 times the narrowest component's std (rescale the data)"
+            )
+
+
+def _component_std(c: Component) -> float:
+    return c.scale if c.family == "norm" else float(family_distribution(c).std())
 
 
 def parse_params(raw: Any) -> Params:
@@ -373,8 +585,11 @@ def load_params(path: str | Path = "params.yaml") -> Params:
 
 
 def to_dict(params: Any) -> dict[str, Any]:
-    """The dataclass tree as plain dicts and lists, ready to dump back to YAML."""
-    return _plain(dataclasses.asdict(params))
+    """The dataclass tree as plain dicts and lists, ready to dump back to YAML (``target`` in its own form)."""
+    out = _plain(dataclasses.asdict(params))
+    if isinstance(params, Params):
+        out["target"] = target_raw(params.target)
+    return out
 
 
 def _plain(v: Any) -> Any:

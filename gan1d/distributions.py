@@ -1,14 +1,12 @@
-"""Target distributions and the generator's noise (NumPy/SciPy only)."""
+"""Random streams, the generator's noise and histograms (NumPy only; the targets live in gan1d.targets)."""
 
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
-from gan1d.config import Noise, Target
+from gan1d.config import Noise
 
 
 def rng(seed: int, stream: str) -> np.random.Generator:
@@ -17,56 +15,6 @@ def rng(seed: int, stream: str) -> np.random.Generator:
     The stream name is hashed with CRC32 (stable across Python runs, unlike ``hash``).
     """
     return np.random.default_rng([seed, zlib.crc32(stream.encode())])
-
-
-@dataclass(frozen=True)
-class Mixture:
-    """A mixture of Gaussians with exact pdf, cdf and quantile function."""
-
-    means: np.ndarray
-    sigmas: np.ndarray
-    weights: np.ndarray  # normalised to sum to 1
-
-    @classmethod
-    def from_config(cls, target: Target) -> "Mixture":
-        w = np.asarray(target.weights, dtype=np.float64)
-        return cls(np.asarray(target.means, np.float64), np.asarray(target.sigmas, np.float64), w / w.sum())
-
-    @property
-    def mean(self) -> float:
-        return float(np.sum(self.weights * self.means))
-
-    @property
-    def std(self) -> float:
-        second = np.sum(self.weights * (self.sigmas**2 + self.means**2))
-        return float(np.sqrt(second - self.mean**2))
-
-    def pdf(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, np.float64)[..., None]
-        z = (x - self.means) / self.sigmas
-        return np.sum(self.weights * np.exp(-0.5 * z**2) / (self.sigmas * np.sqrt(2 * np.pi)), axis=-1)
-
-    def cdf(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, np.float64)[..., None]
-        return np.sum(self.weights * special.ndtr((x - self.means) / self.sigmas), axis=-1)
-
-    def ppf(self, q: np.ndarray) -> np.ndarray:
-        """Quantile function; exact for one component, bisection to ~1e-12 for a mixture."""
-        q = np.asarray(q, np.float64)
-        if len(self.means) == 1:
-            return self.means[0] + self.sigmas[0] * special.ndtri(q)
-        lo = np.full_like(q, np.min(self.means - 40 * self.sigmas))
-        hi = np.full_like(q, np.max(self.means + 40 * self.sigmas))
-        for _ in range(100):  # halves a width below 1e-12 of the span
-            mid = 0.5 * (lo + hi)
-            below = self.cdf(mid) < q
-            lo = np.where(below, mid, lo)
-            hi = np.where(below, hi, mid)
-        return 0.5 * (lo + hi)
-
-    def sample(self, gen: np.random.Generator, n: int) -> np.ndarray:
-        component = gen.choice(len(self.weights), size=n, p=self.weights)
-        return gen.normal(self.means[component], self.sigmas[component])
 
 
 def stratified_noise(gen: np.random.Generator, noise: Noise, n: int) -> np.ndarray:

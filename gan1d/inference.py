@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 
 from gan1d.config import Params, Scaling
-from gan1d.distributions import Mixture, histogram_edges, noise_grid
+from gan1d.distributions import histogram_edges, noise_grid
 from gan1d.errors import ArtifactError
 from gan1d.io import RESTORE_HINT, read_weights
-from gan1d.metrics import summarize
+from gan1d.metrics import Target, summarize
 
 
 def replica_weights(k0: np.ndarray, b0: np.ndarray, k1: np.ndarray, b1: np.ndarray, replica: int) -> dict[str, np.ndarray]:
@@ -51,13 +51,15 @@ def generate(weights: dict[str, np.ndarray], z: np.ndarray, scaling: Scaling, ac
     return scaling.center + scaling.spread * out
 
 
-def score(weights: dict[str, np.ndarray], params: Params) -> tuple[np.ndarray, dict[str, float]]:
-    """The evaluation protocol: G on the stratified ``evaluate.n_points`` grid, scored against the target."""
+def score(weights: dict[str, np.ndarray], params: Params, target: Target,
+          train: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, float]]:
+    """The evaluation protocol: G on the stratified ``evaluate.n_points`` grid, scored against ``target``
+    (:func:`gan1d.targets.of`; for a data target its held-out part, with ``train`` for the baselines)."""
     samples = generate(weights, noise_grid(params.noise, params.evaluate.n_points), params.scaling, params.model.g_activation)
     edges = histogram_edges(params.window, params.evaluate.bins)
-    return samples, summarize(samples, Mixture.from_config(params.target), edges)
+    return samples, summarize(samples, target, edges, train)
 
 
-def quality_over_training(weights: np.ndarray, params: Params) -> list[dict[str, float]]:
+def quality_over_training(weights: np.ndarray, params: Params, target: Target) -> list[dict[str, float]]:
     """The evaluation protocol (:func:`score`) at every frame, from G's (F, 3 * hidden + 1) flat weights."""
-    return [score(unflatten(w, params.g_model.hidden), params)[1] for w in weights]
+    return [score(unflatten(w, params.g_model.hidden), params, target)[1] for w in weights]

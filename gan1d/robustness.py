@@ -6,11 +6,14 @@ where a shard runs.
 
 from __future__ import annotations
 
-import atexit
 import multiprocessing
+import multiprocessing.connection
 import os
-import queue as queue_module
 import signal
+import ssl
+import sys
+import time
+import traceback
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -18,9 +21,9 @@ import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
-from gan1d import data
+from gan1d import data, targets
 from gan1d.config import Params
-from gan1d.errors import ConfigError
+from gan1d.errors import ConfigError, Gan1dError
 from gan1d.inference import score
 from gan1d.runtime import SCHEDULER, Runtime, available_cores
 
@@ -87,17 +90,23 @@ def run_shard(params: Params, seeds: Sequence[int], runtime: Runtime = Runtime()
     from gan1d import training
 
     training.set_seed(seeds[0])
-    real = np.stack([data.draw_real(params, s) for s in seeds])
+    if params.target.data is not None:  # every seed trains on the data's training part
+        train, heldout = (np.array(v, np.float64) for v in params.target.parts)
+        real = np.stack([train] * len(seeds))
+    else:
+        train, heldout = None, None
+        real = np.stack([data.draw_real(params, s) for s in seeds])
+    target = targets.of(params, heldout)
     d = None
     if params.train.use_pretrained:
-        pairs = [data.draw_pretrain(params, s) for s in seeds]
+        pairs = [data.draw_pretrain(params, s, train) for s in seeds]
         d = training.pretrain(params, np.stack([x for x, _ in pairs]), np.stack([y for _, y in pairs]), seeds,
                               on_chunk=progress, progress=progress is None).discriminator
     trained = training.train(params, real, seeds, d, record_frames=False, on_chunk=progress, progress=progress is None,
                              resume_dir=runtime.resume_dir, resume_every=runtime.resume_every)
     per_seed, samples = [], []
     for r in range(len(seeds)):
-        x, metrics = score(training.generator_weights(trained.ema_generator, r), params)
+        x, metrics = score(training.generator_weights(trained.ema_generator, r), params, target, train)
         diverged = not np.all(np.isfinite(trained.losses[:, r])) or not np.all(np.isfinite(x))
         if diverged:
             metrics = {"w1": float("nan")}
@@ -107,28 +116,51 @@ def run_shard(params: Params, seeds: Sequence[int], runtime: Runtime = Runtime()
     return per_seed, np.stack(samples)
 
 
-_progress = None  # in a worker process: the queue its chunks' step counts go to
-
-
-def _start_worker(progress) -> None:
-    """A worker process's set-up: Ctrl-C is left to the parent, which stops the workers with SIGTERM;
-    SIGTERM exits quietly but unwinds first (so atomic writes clean up); progress goes to the parent."""
-    global _progress
-    _progress = progress
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _exit)
-    # Runs after multiprocessing has flushed the worker's queues: skips TensorFlow's ~0.8 s teardown,
-    # which the parent would otherwise wait for in join().
-    atexit.register(os._exit, 0)
+class WorkerLost(Gan1dError):
+    """A worker process died before its shard was done (killed, out of memory, ...): one line naming
+    the shard and the signal; the other workers were stopped and keep their resume points."""
 
 
 def _exit(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _run_local_shard(params: Params, seeds: list[int], runtime: Runtime) -> tuple:
-    """A worker process's shard; each chunk's step count goes to the parent's progress bar."""
-    return run_shard(params, seeds, runtime, lambda steps, _seconds: _progress.put(steps * len(seeds)))
+def _label(seeds: Sequence[int]) -> str:
+    return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
+
+
+def _local_worker(conn, params: Params, seeds: list[int], runtime: Runtime) -> None:
+    """A worker process: trains its shard and sends the parent ("steps", n) after every compiled chunk,
+    then ("done", result) or ("error", exception, traceback).
+
+    Ctrl-C is left to the parent, which stops the workers with SIGTERM; SIGTERM exits quietly but
+    unwinds first (so atomic writes clean up and the last resume point stays whole). The process
+    ends with ``os._exit``: every message is already in the pipe, and TensorFlow's ~0.8 s teardown
+    would only delay the parent's join.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit)
+    code = 0
+    try:
+        result = run_shard(params, seeds, runtime, lambda steps, _seconds: conn.send(("steps", steps * len(seeds))))
+        conn.send(("done", result))
+    except SystemExit as err:  # SIGTERM: the parent is stopping the workers
+        code = err.code if isinstance(err.code, int) else 1
+    except BaseException as err:  # noqa: BLE001 - every failure goes to the parent
+        code = 1
+        trace = "".join(traceback.format_exception(err))
+        try:
+            conn.send(("error", err, trace))
+        except Exception:  # noqa: BLE001 - an exception that does not pickle
+            conn.send(("error", RuntimeError(f"{type(err).__name__}: {err}"), trace))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+class _RemoteTraceback(Exception):
+    def __str__(self) -> str:
+        return f"\n(in the worker process)\n{self.args[0]}"
 
 
 def run(params: Params, runtime: Runtime = Runtime()) -> Robustness:
@@ -156,51 +188,156 @@ def _steps(params: Params) -> int:
     return params.train.steps + (params.pretrain.steps if params.train.use_pretrained else 0)
 
 
+def _how(exitcode: int | None) -> str:
+    """What ended a process, from its exit code: the signal's name if it was one."""
+    signum = -exitcode if exitcode is not None and exitcode < 0 else (exitcode - 128 if exitcode and exitcode > 128 else 0)
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"exit code {exitcode}"
+
+
 def _run_local(params: Params, parts: list[list[int]], runtime: Runtime) -> list[tuple]:
-    """One fresh process per shard (spawned: TensorFlow must not be forked), all at once. If this
-    process is interrupted, the workers are stopped too (each keeps its resume point)."""
+    """One fresh process per shard (spawned: TensorFlow must not be forked), all at once, each with a
+    pipe for its progress and its result.
+
+    If a worker dies (a signal, the out-of-memory killer) or fails, or this process is interrupted,
+    the other workers are stopped with SIGTERM (each keeps its resume point) and the error is raised:
+    a lost worker as :class:`WorkerLost`, one line naming its seeds and the signal.
+    """
     context = multiprocessing.get_context("spawn")
     total = _steps(params) * sum(map(len, parts))
-    progress = context.Queue()
-    pool = context.Pool(len(parts), initializer=_start_worker, initargs=(progress,))
+    procs, pipes = [], {}
+    results: list[tuple | None] = [None] * len(parts)
     try:
-        pending = [pool.apply_async(_run_local_shard, (params, part, runtime)) for part in parts]
+        for i, part in enumerate(parts):
+            receive, send = context.Pipe(duplex=False)
+            proc = context.Process(target=_local_worker, args=(send, params, part, runtime), daemon=True,
+                                   name=f"gan1d robustness {_label(part)}")
+            proc.start()
+            send.close()  # the worker holds the only write end: its death reads as the end of the pipe
+            procs.append(proc)
+            pipes[receive] = i
         with tqdm(total=total, desc=f"robustness ({len(parts)} workers)", unit="replica-step", leave=False,
                   disable=None) as bar:
-            while not all(r.ready() for r in pending):
-                try:
-                    bar.update(progress.get(timeout=0.2))
-                except queue_module.Empty:
-                    pass
-        results = [r.get() for r in pending]  # a worker's error is raised here
+            while pipes:
+                for conn in multiprocessing.connection.wait(list(pipes), timeout=1.0):
+                    i = pipes[conn]
+                    try:
+                        message = conn.recv()
+                    except (EOFError, OSError):  # the worker is gone without its result
+                        procs[i].join(timeout=10)
+                        raise WorkerLost(
+                            f"robustness: the worker process for {_label(parts[i])} died ({_how(procs[i].exitcode)}); "
+                            f"the other workers were stopped and keep their resume points: rerun `dvc repro` to resume"
+                        ) from None
+                    if message[0] == "steps":
+                        bar.update(message[1])
+                    elif message[0] == "done":
+                        results[i] = message[1]
+                        del pipes[conn]
+                        conn.close()
+                    else:  # the worker's own error, raised here
+                        _, err, trace = message
+                        if isinstance(err, Gan1dError):
+                            raise err  # one line for the user, as if raised here
+                        raise err from _RemoteTraceback(trace)
     except BaseException:
-        pool.terminate()  # SIGTERM: a worker still training unwinds and leaves its resume point whole
-        pool.join()
+        _stop(procs, signal.SIGTERM)  # a worker still training unwinds and leaves its resume point whole
         raise
-    pool.close()
-    pool.join()
+    finally:
+        for conn in pipes:
+            conn.close()
+    for proc in procs:
+        proc.join(timeout=30)
     return results
+
+
+def _stop(procs: list, sig: signal.Signals, grace: float = 60.0) -> None:
+    """Send ``sig`` to every live process of ``procs`` and wait for them; one still alive after
+    ``grace`` seconds (stuck in a long compiled call) is killed."""
+    for proc in procs:
+        if proc.is_alive():
+            try:
+                os.kill(proc.pid, sig)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + grace
+    for proc in procs:
+        proc.join(timeout=max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+
+
+TLS_VARIABLES = "DASK_DISTRIBUTED__COMM__TLS__CA_FILE, DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT and ..._CLIENT__KEY"
+
+
+def _tls_needed(address: str, why: str) -> ConfigError:
+    return ConfigError(f"{SCHEDULER}={address}: {why}; TLS certificates are needed: set {TLS_VARIABLES} "
+                       f"(Dask's distributed.comm.tls.* settings; see docs/cluster.md)")
+
+
+def _connect(address: str):
+    """A Dask client of the scheduler at ``address``, with the TLS settings of Dask's own configuration
+    (``distributed.comm.tls.*``, e.g. from ``DASK_DISTRIBUTED__COMM__TLS__*``); a failure to connect is
+    a :class:`ConfigError`: one line naming ``GAN1D_DASK_SCHEDULER`` and what to do."""
+    import dask.config
+    from distributed import Client
+    from distributed.comm.core import CommClosedError, FatalCommClosedError
+
+    tls = address.startswith("tls://")
+    if tls and not (dask.config.get("distributed.comm.tls.client.cert", None)
+                    and dask.config.get("distributed.comm.tls.ca-file", None)):
+        raise _tls_needed(address, "this client has no TLS certificate and CA")
+    try:
+        return Client(address, timeout="10s")
+    except FatalCommClosedError as err:  # the scheduler's certificate is not signed by our CA
+        raise _tls_needed(address, f"the scheduler's TLS certificate is not trusted ({err})") from None
+    except CommClosedError as err:  # the scheduler hung up: it refused our certificate, or wants TLS
+        why = ("the scheduler refused this client's TLS certificate" if tls else
+               "the scheduler closed the connection (does it use TLS? then the address starts tls://)")
+        raise _tls_needed(address, f"{why} ({err})") from None
+    except TypeError as err:  # no SSL context: TLS settings that Dask could not use
+        if "ssl_context" not in str(err):
+            raise
+        raise _tls_needed(address, f"this client has no usable TLS settings ({err})") from None
+    except FileNotFoundError as err:
+        raise _tls_needed(address, f"a TLS file is missing: {err.filename or err}") from None
+    except ssl.SSLError as err:
+        raise _tls_needed(address, f"the TLS certificate or key cannot be used ({err})") from None
+    except (OSError, TimeoutError) as err:
+        raise ConfigError(f"{SCHEDULER}={address}: cannot reach the Dask scheduler ({err})") from None
 
 
 def _run_on_dask(params: Params, seeds: list[int], workers: int | None, address: str) -> list[tuple]:
     """The seeds' shards as tasks on a Dask cluster, by default one per worker thread; the workers
     need gan1d installed (the same version) and should run one thread each (``--nthreads 1``).
-    Paths of this machine mean nothing there: the workers use no compile cache and keep no resume points."""
+    Paths of this machine mean nothing there: the workers use no compile cache and keep no resume points.
+
+    A worker lost mid-shard costs that shard's work so far: Dask runs the shard again on another
+    worker, and the results are the same bytes. A shard whose workers die again and again
+    (``distributed.scheduler.allowed-failures``, 3 by default) fails the stage with one line.
+    """
     try:
-        from distributed import Client, as_completed
+        from distributed import KilledWorker, as_completed
     except ImportError:
         raise ConfigError(
             f"{SCHEDULER}={address}: Dask is not installed; `pip install -e '.[cluster]'` or unset {SCHEDULER}"
         ) from None
-    try:
-        client = Client(address, timeout="10s")
-    except (OSError, TimeoutError) as err:
-        raise ConfigError(f"{SCHEDULER}={address}: cannot reach the Dask scheduler ({err})") from None
+    client = _connect(address)
     with client:
         parts = shards(seeds, workers or sum(client.nthreads().values()))
         # pure=False: each shard runs once even if an identical one ran before on this cluster.
         futures = client.map(run_shard, [params] * len(parts), parts, pure=False)
-        with tqdm(total=len(parts), desc="robustness (Dask shards)", unit="shard", leave=False, disable=None) as bar:
-            for _ in as_completed(futures):
-                bar.update(1)
-        return client.gather(futures)
+        labels = {f.key: _label(part) for f, part in zip(futures, parts)}
+        try:
+            with tqdm(total=len(parts), desc="robustness (Dask shards)", unit="shard", leave=False, disable=None) as bar:
+                for _ in as_completed(futures):
+                    bar.update(1)
+            return client.gather(futures)
+        except KilledWorker as err:
+            key = getattr(err, "task", None)
+            raise WorkerLost(f"robustness: on the Dask cluster, the shard of {labels.get(key, 'some seeds')} lost "
+                             f"{err.allowed_failures + 1} workers, each while running it (see the workers' logs); "
+                             f"rerun `dvc repro` once the cluster is healthy") from None

@@ -21,9 +21,9 @@ import numpy as np
 import tensorflow as tf
 from tqdm import tqdm
 
-from gan1d import frames, inference, losses
+from gan1d import frames, inference, losses, targets
 from gan1d.config import Optimizer, Params, to_dict
-from gan1d.distributions import Mixture, density, histogram_edges, noise_grid
+from gan1d.distributions import density, histogram_edges, noise_grid
 from gan1d.errors import ArtifactError, DivergenceError
 from gan1d.io import RESTORE_HINT, atomic_path
 from gan1d.models import Discriminator, Generator, decision_boundary, initialize, match_moments, spread_kinks
@@ -312,12 +312,12 @@ def train(
     p, t = params, params.train
     replicas = len(seeds)
     g = Generator(p.g_model, replicas, p.scaling)
-    target = Mixture.from_config(p.target)
+    mean, std = targets.moments(p)
     initialize(g, seeds, p.model.bias_stddev)
     if p.model.g_kinks == "uniform":
         spread_kinks(g, seeds, p.noise.range)
     if p.model.match_init:
-        match_moments(g, noise_grid(p.noise, t.frame_samples), target.mean, target.std)
+        match_moments(g, noise_grid(p.noise, t.frame_samples), mean, std)
     g_ema = Generator(p.g_model, replicas, p.scaling, name="ema_generator")
     for e, w in zip(g_ema.weights, g.weights):
         e.assign(w)
@@ -366,7 +366,7 @@ def train(
     # Hyperparameters that do not change the program's shapes: runtime values, not constants.
     ema, ema_rest = runtime_value(t.ema), runtime_value(1.0 - t.ema)
     r1_gamma, gp_weight, jitter = runtime_value(t.r1_gamma), runtime_value(t.gp_weight), runtime_value(p.noise.jitter)
-    blur_scale = runtime_value(t.instance_noise * target.std)
+    blur_scale = runtime_value(t.instance_noise * std)
     # Fade lengths divide the step: constants (see make_optimizer).
     blur_until, rank_until = max(t.instance_noise_until * t.steps, 1.0), max(t.rank_until * t.steps, 1.0)
     # The rank input's weight this step (model.rank); read by the frames' decision boundary too.
@@ -510,8 +510,10 @@ def generate(g: Generator, z: np.ndarray) -> np.ndarray:
 
 
 
-def write_frames(path: str | Path, trained: Trained, real: np.ndarray, params: Params) -> None:
-    """Write replica 0's frames, with the real data's density on the same bins."""
+def write_frames(path: str | Path, trained: Trained, reference: np.ndarray, target: targets.Mixture | targets.Empirical,
+                 params: Params) -> None:
+    """Write replica 0's frames, with the density of ``reference`` (the real data set, or a data target's
+    held-out part) on the same bins and ``target``'s quantile function beside G's transport map."""
     edges = histogram_edges(params.window, params.train.frame_bins)
     z = noise_grid(params.noise, params.train.frame_bins)
     levels = (z + params.noise.range) / (2 * params.noise.range)  # G's noise is uniform on [-range, range]
@@ -526,11 +528,11 @@ def write_frames(path: str | Path, trained: Trained, real: np.ndarray, params: P
             grid=trained.frame_grid,
             boundary=trained.boundary[:, 0],
             centers=0.5 * (edges[:-1] + edges[1:]),
-            real=density(real, edges),
+            real=density(reference, edges),
             generated=trained.generated[:, 0],
             noise=z,
             transport=np.array(transport).reshape(len(trained.frame_steps), len(z)),
-            quantile=Mixture.from_config(params.target).ppf(levels),
+            quantile=target.ppf(levels),
         ),
     )
 

@@ -18,6 +18,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--params", default="params.yaml")
     ap.add_argument("--data", required=True, help="input: pretraining set (Parquet)")
+    ap.add_argument("--real", required=True, help="input: the real data set (a data target's training part)")
+    ap.add_argument("--heldout", required=True, help="input: a data target's held-out part")
     ap.add_argument("--weights", required=True, help="output: discriminator weights (.weights.h5)")
     ap.add_argument("--metrics", required=True, help="output: metrics (JSON)")
     args = ap.parse_args()
@@ -28,6 +30,7 @@ def main() -> None:
         print("pretrain: skipped (train.use_pretrained is false); wrote the placeholder weights file")
         return
     x, pdf = data.read_pretrain(args.data, params)
+    params, _, _ = data.target_of(params, args.real, args.heldout)  # a data target: D's scaling from its data
 
     from gan1d.quiet import import_tensorflow
 

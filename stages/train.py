@@ -14,6 +14,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--params", default="params.yaml")
     ap.add_argument("--real", required=True, help="input: real samples (Parquet)")
+    ap.add_argument("--heldout", required=True, help="input: a data target's held-out part (Parquet)")
     ap.add_argument("--pretrained", required=True, help="input: pretrained discriminator weights")
     ap.add_argument("--checkpoint", required=True, help="output: checkpoint directory")
     ap.add_argument("--generator", required=True, help="output: generator weights (.weights.h5)")
@@ -21,6 +22,7 @@ def main() -> None:
     ap.add_argument("--live", required=True, help="output: dvclive directory (per-step losses)")
     args = ap.parse_args()
     params = load_params(args.params)
+    params, target, _ = data.target_of(params, args.real, args.heldout)
     real = data.read_real(args.real, params)
     if params.train.use_pretrained:
         read_weights(args.pretrained, "discriminator weights")  # fail on a damaged file before importing TF
@@ -46,8 +48,9 @@ def main() -> None:
         training.check_finite(result.losses, "the training loss")
     training.save_checkpoint(args.checkpoint, result)
     training.save_weights(args.generator, result.ema_generator)
-    training.write_frames(args.frames, result, real, params)
-    quality = quality_over_training(result.weights[:, 0], params)
+    reference = real if params.target.data is None else target.values  # a data target: its held-out part
+    training.write_frames(args.frames, result, reference, target, params)
+    quality = quality_over_training(result.weights[:, 0], params, target)
     training.write_losses(args.live, result.losses[:, 0], params.train.loss_every, result.frame_steps, quality)
     loss_d, loss_g = result.losses[-1, 0]
     print(

@@ -1,4 +1,4 @@
-"""Stage `validate`: check params.yaml before any other stage runs (no NumPy, no TensorFlow).
+"""Stage `validate`: check params.yaml (and a data target's file) before any other stage runs (no TensorFlow).
 
     python stages/validate.py --stamp data/validate/valid.txt
 
@@ -24,7 +24,11 @@ def main() -> None:
     ap.add_argument("--params", default="params.yaml")
     ap.add_argument("--stamp", required=True, help="output: a file of fixed bytes, written once params.yaml is valid")
     args = ap.parse_args()
-    load_params(args.params)
+    params = load_params(args.params)
+    if params.target.data is not None:
+        from gan1d import datafile
+
+        datafile.load(params)  # a missing, unreadable or unusable data file: one line, before any stage runs
     write_text(args.stamp, STAMP)
     print(f"validate: {args.params} is valid")
 

@@ -77,7 +77,7 @@ def make_repo(dest: Path, raw: dict) -> Path:
     """A git+DVC copy of the tracked sources in ``dest`` with ``raw`` as params.yaml, committed."""
     files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     for rel in files:
-        if rel.startswith("data/") or rel == "dvc.lock":
+        if (rel.startswith("data/") and not rel.startswith("data/raw/")) or rel == "dvc.lock":
             continue  # pipeline outputs and their lock are rebuilt by the test
         src = ROOT / rel
         if src.is_file():

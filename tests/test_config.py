@@ -132,7 +132,7 @@ def test_a_stage_reports_bad_params_in_one_line_without_traceback(tmp_path):
     out = tmp_path / "real.parquet"
     proc = subprocess.run(
         [sys.executable, str(ROOT / "stages/sample.py"), "--params", str(params),
-         "--real", str(out), "--pretrain", str(tmp_path / "p.parquet")],
+         "--real", str(out), "--heldout", str(tmp_path / "h.parquet"), "--pretrain", str(tmp_path / "p.parquet")],
         capture_output=True, text=True, env=run_env(),
     )
     assert proc.returncode == 2

@@ -5,10 +5,11 @@ import pytest
 from scipy import stats
 
 from gan1d.config import Noise, Target
-from gan1d.distributions import Mixture, density, histogram_edges, noise_grid, rng, stratified_noise
+from gan1d.targets import Mixture
+from gan1d.distributions import density, histogram_edges, noise_grid, rng, stratified_noise
 
-GAUSS = Mixture.from_config(Target(means=(4.0,), sigmas=(0.5,), weights=(1.0,)))
-MIX = Mixture.from_config(Target(means=(-2.0, 3.0), sigmas=(0.5, 1.0), weights=(1.0, 3.0)))
+GAUSS = Mixture.from_config(Target.gaussians((4.0,), (0.5,), (1.0,)))
+MIX = Mixture.from_config(Target.gaussians((-2.0, 3.0), (0.5, 1.0), (1.0, 3.0)))
 
 
 def test_gaussian_matches_scipy():

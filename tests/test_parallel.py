@@ -36,7 +36,7 @@ def test_runtime_comes_from_the_environment_and_a_bad_value_is_named(tmp_path):
 
 def _stage(params: Path, out: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     """The robustness stage script, writing into ``out``."""
-    args = ["--metrics", "metrics.json", "--per-seed", "per_seed.parquet", "--samples", "samples.parquet",
+    args = ["--real", "real.parquet", "--heldout", "heldout.parquet", "--metrics", "metrics.json", "--per-seed", "per_seed.parquet", "--samples", "samples.parquet",
             "--w1-plot", "w1_per_seed.png", "--densities", "densities.png"]
     cmd = [sys.executable, str(ROOT / "stages" / "robustness.py"), "--params", str(params), *args]
     return subprocess.run(cmd, cwd=out, env={**run_env(), **env}, capture_output=True, text=True)

@@ -136,7 +136,7 @@ def test_a_three_mode_target_trains_a_wider_generator(tiny, tmp_path):
     from gan1d import inference
     from gan1d.config import Target
 
-    three = replace(tiny, target=Target(means=(-4.0, 0.0, 4.0), sigmas=(0.5,) * 3, weights=(1.0,) * 3))
+    three = replace(tiny, target=Target.gaussians((-4.0, 0.0, 4.0), (0.5,) * 3, (1.0,) * 3))
     assert (three.model.hidden, three.model.hidden_per_mode, three.g_model.hidden) == (4, 2, 6)
     trained = run_train(three, [2])
     assert trained.weights.shape[-1] == 3 * 6 + 1

@@ -10,7 +10,7 @@ from gan1d.config import Params, Scaling
 from gan1d.distributions import histogram_edges, noise_grid
 from gan1d.errors import ArtifactError
 from gan1d.io import RESTORE_HINT, read_weights
-from gan1d.metrics import Target, summarize
+from gan1d.metrics import Target, fold_share, summarize
 
 
 def replica_weights(k0: np.ndarray, b0: np.ndarray, k1: np.ndarray, b1: np.ndarray, replica: int) -> dict[str, np.ndarray]:
@@ -57,7 +57,9 @@ def score(weights: dict[str, np.ndarray], params: Params, target: Target,
     (:func:`gan1d.targets.of`; for a data target its held-out part, with ``train`` for the baselines)."""
     samples = generate(weights, noise_grid(params.noise, params.evaluate.n_points), params.scaling, params.model.g_activation)
     edges = histogram_edges(params.window, params.evaluate.bins)
-    return samples, summarize(samples, target, edges, train)
+    metrics = summarize(samples, target, edges, train)
+    metrics["fold_share"] = round(fold_share(samples), 6)  # the samples are G on the grid, in noise order
+    return samples, metrics
 
 
 def quality_over_training(weights: np.ndarray, params: Params, target: Target) -> list[dict[str, float]]:

@@ -146,6 +146,29 @@ def decile_coverage(samples: np.ndarray, target: Target) -> dict[str, float]:
     }
 
 
+TAIL = 0.02  # the tail metric looks at the outer 2% of the quantile levels on each side
+
+
+def fold_share(transport: np.ndarray) -> float:
+    """The share of G's noise range on which G runs against its overall direction: ``transport`` is G on the
+    evenly spaced evaluation grid, in noise order. A monotone map (increasing or decreasing) scores 0; every
+    fold, where G turns back on itself and piles samples into a spike, adds its width."""
+    step = np.diff(np.asarray(transport, np.float64))
+    direction = np.sign(np.sum(step))
+    if direction == 0 or not np.all(np.isfinite(step)):
+        return float("nan") if not np.all(np.isfinite(step)) else 0.0
+    return float(np.mean(np.sign(step) == -direction))
+
+
+def tail_w1(samples: np.ndarray, target: Target) -> float:
+    """W1 restricted to the tails: the mean |x_(i) - F^-1((i + 0.5) / n)| over the levels in the outer TAIL
+    of each side (where a bounded generator runs out of room on a heavy-tailed target)."""
+    x = np.sort(np.asarray(samples, np.float64))
+    k = max(1, int(round(TAIL * len(x))))
+    q = quantiles(target, len(x))
+    return float(np.mean(np.abs(np.concatenate([x[:k] - q[:k], x[-k:] - q[-k:]]))))
+
+
 def summarize(samples: np.ndarray, target: Target, edges: np.ndarray,
               train: np.ndarray | None = None) -> dict[str, float]:
     """Every metric the evaluate stage reports, rounded so reruns print identical JSON.
@@ -179,4 +202,5 @@ def summarize(samples: np.ndarray, target: Target, edges: np.ndarray,
             out.update({f"baseline_{k}": base[k] for k in ("w1", "w1_std", "ks", "js", "decile_error")})
     else:
         out["success"] = float(out["w1"] < success_w1(target) and covered)
+        out["tail_w1_std"] = tail_w1(x, target) / target.std if finite else float("nan")
     return {k: round(v, 6) for k, v in out.items()}

@@ -57,7 +57,17 @@ class Robustness:
         # a diverged seed has no metrics: it counts as the worst
         w1, w1_std, mass_error = (np.where(np.isfinite(v), v, np.inf) for v in map(column, ("w1", "w1_std", "mass_error")))
         covered = column("modes_covered") == column("modes")
+        fold = np.where(np.isfinite(column("fold_share")), column("fold_share"), 1.0)
+        extra = {}
+        if any("baseline_w1_std" in m for m in self.per_seed):  # a data target: the training part's own score
+            extra["baseline_w1_std"] = rounded(np.nanmedian(column("baseline_w1_std")))
+        if any("tail_w1_std" in m for m in self.per_seed):
+            extra["median_tail_w1_std"] = rounded(np.median(np.where(np.isfinite(column("tail_w1_std")),
+                                                                     column("tail_w1_std"), np.inf)))
         return {
+            **extra,
+            "median_fold_share": rounded(np.median(fold)),
+            "worst_fold_share": rounded(np.max(fold)),
             "seeds": len(self.seeds),
             "success_rate": round(float(np.mean(column("success") == 1.0)), 6),
             "all_modes_rate": round(float(np.mean(covered)), 6),

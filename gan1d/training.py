@@ -537,7 +537,7 @@ def write_frames(path: str | Path, trained: Trained, reference: np.ndarray, targ
     )
 
 
-QUALITY = ("w1", "ks", "modes_covered", "mass_error")  # logged at every frame as quality/<name>
+QUALITY = ("w1", "ks", "modes_covered", "mass_error", "fold_share")  # logged at every frame as quality/<name>
 
 
 def write_losses(

@@ -6,8 +6,8 @@ from scipy import stats
 
 from gan1d.config import Component, Target
 from gan1d.distributions import rng
-from gan1d.metrics import (decile_coverage, decile_masses, js_divergence, ks_statistic, mode_coverage, mode_masses,
-                           summarize, wasserstein1)
+from gan1d.metrics import (decile_coverage, decile_masses, fold_share, js_divergence, ks_statistic, mode_coverage,
+                           mode_masses, summarize, tail_w1, wasserstein1)
 from gan1d.targets import Empirical, Mixture
 
 GAUSS = Mixture.from_config(Target.gaussians((4.0,), (0.5,), (1.0,)))
@@ -49,7 +49,7 @@ def test_js_known_cases():
 def test_summary_keys_and_values():
     m = summarize(quantiles(10000), GAUSS, EDGES)
     assert set(m) == {"w1", "w1_std", "ks", "js", "mean", "std", "std_ratio", "within_3sigma", "modes", "modes_covered",
-                      "mass_error", "bins_covered", "decile_error", "success"}
+                      "mass_error", "bins_covered", "decile_error", "success", "tail_w1_std"}
     assert m["w1_std"] == pytest.approx(m["w1"] / 0.5, abs=1e-5)
     assert (m["modes"], m["modes_covered"], m["mass_error"]) == (1.0, 1.0, 0.0)  # trivially, for one Gaussian
     assert m["mean"] == pytest.approx(4.0, abs=1e-4)
@@ -174,3 +174,23 @@ def test_the_data_criterion_passes_the_true_distribution_about_95_percent_of_the
             passed += summarize(exact, Empirical.of(heldout), EDGES, train)["success"] == 1.0
             trials += 1
     assert 0.92 <= passed / trials <= 0.98, passed / trials
+
+
+def test_fold_share_on_hand_built_maps():
+    z = np.linspace(-1, 1, 2001)  # 2000 steps of 0.001
+    assert fold_share(3 * z + 1) == 0.0
+    assert fold_share(-np.tanh(4 * z)) == 0.0  # decreasing is as good as increasing
+    fold = np.where(z < 0.2, z, np.where(z < 0.3, 0.4 - z, z - 0.2))  # runs back on [0.2, 0.3]: 5% of [-1, 1]
+    assert fold_share(fold) == pytest.approx(0.05, abs=1e-3)
+    assert fold_share(-fold) == pytest.approx(0.05, abs=1e-3)
+    assert fold_share(np.full(10, 2.0)) == 0.0  # flat: no direction, nothing runs against it
+
+
+def test_tail_w1_sees_what_a_bounded_generator_misses():
+    t5 = Mixture.from_config(Target("family", (Component("t", (5.0,), 0.0, 1.0, 1.0),)))
+    exact = t5.ppf((np.arange(10000) + 0.5) / 10000)
+    assert tail_w1(exact, t5) == pytest.approx(0.0, abs=1e-12)
+    clipped = np.clip(exact, -3.0, 3.0)  # a generator that stops at +-3
+    outer = np.concatenate([exact[:200], exact[-200:]])
+    assert tail_w1(clipped, t5) == pytest.approx(np.mean(np.maximum(np.abs(outer) - 3.0, 0.0)), rel=1e-9)
+    assert wasserstein1(clipped, t5) < 0.1 * tail_w1(clipped, t5)  # the whole-range W1 barely notices

@@ -151,13 +151,15 @@ TAIL = 0.02  # the tail metric looks at the outer 2% of the quantile levels on e
 
 def fold_share(transport: np.ndarray) -> float:
     """The share of G's noise range on which G runs against its overall direction: ``transport`` is G on the
-    evenly spaced evaluation grid, in noise order. A monotone map (increasing or decreasing) scores 0; every
-    fold, where G turns back on itself and piles samples into a spike, adds its width."""
+    evenly spaced evaluation grid, in noise order, and the overall direction is the one G takes on more of the
+    range (so the share is at most 0.5). A monotone map, increasing or decreasing, scores 0; every fold, where
+    G turns back on itself and piles samples into a spike, adds its width."""
     step = np.diff(np.asarray(transport, np.float64))
-    direction = np.sign(np.sum(step))
-    if direction == 0 or not np.all(np.isfinite(step)):
-        return float("nan") if not np.all(np.isfinite(step)) else 0.0
-    return float(np.mean(np.sign(step) == -direction))
+    if not np.all(np.isfinite(step)):
+        return float("nan")
+    if len(step) == 0:
+        return 0.0
+    return float(min(np.mean(step > 0), np.mean(step < 0)))
 
 
 def tail_w1(samples: np.ndarray, target: Target) -> float:

@@ -130,3 +130,22 @@ def test_a_bad_target_is_one_clear_error_and_writes_nothing(tmp_path, capsys, mo
     lines = capsys.readouterr().err.strip().splitlines()
     assert err.value.code == 2 and len(lines) == 1 and message in lines[0], lines
     assert params.read_bytes() == (ROOT / "params.yaml").read_bytes()
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("words.csv", "x\n" + "1.5\n" * 30 + "abc\n2\n", "target.column: 'x' of {path} is not numeric: 1 value(s) are not numbers, the first in data row 31 ('abc')"),
+    ("gaps.csv", "x\n" + "1\n2\n" * 15 + "\n".join(["", "inf", "3"]) + "\n", "target.column: 'x' of {path} has 1 missing or non-finite value(s), the first in data row 31"),
+    ("few.csv", "x\n" + "".join(f"{i}\n" for i in range(19)), "target.data: {path} has 19 value(s) in 'x'; allowed: at least 20"),
+    ("flat.csv", "x\n" + "2.5\n" * 40, "target.column: 'x' of {path} is constant (2.5); allowed: values that vary"),
+    ("broken.parquet", "PAR1 not really", "target.data: {path}: cannot read it as PARQUET"),
+])
+def test_a_bad_data_file_is_one_clear_error_and_writes_nothing(tmp_path, capsys, name, content, message):
+    data = tmp_path / name
+    data.write_text(content)
+    params = tmp_path / "params.yaml"
+    params.write_bytes((ROOT / "params.yaml").read_bytes())
+    with pytest.raises(SystemExit) as err:
+        cli_target(params, "--data", str(data), "--column", "x")
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert err.value.code == 2 and len(lines) == 1 and message.format(path=data) in lines[0], lines
+    assert params.read_bytes() == (ROOT / "params.yaml").read_bytes()

@@ -59,3 +59,18 @@ def test_density_counts_all_values():
     edges = histogram_edges((-1.0, 1.0), 2)  # [-1, 0, 1]
     # 2 of 4 values in [-1, 0), 1 in [0, 1], 1 outside: density = count / (4 * width 1)
     np.testing.assert_allclose(density(np.array([-0.5, -0.2, 0.5, 7.0]), edges), [0.5, 0.25])
+
+
+def test_the_data_targets_density_estimate_for_pretraining():
+    from gan1d.datafile import kde_modes
+    from gan1d.targets import kde_pdf
+
+    values = np.array([0.0, 1.0, 2.0, 3.0, 10.0])
+    h = 0.9 * min(np.std(values), (3.0 - 1.0) / 1.34) * 5 ** -0.2  # Silverman's rule of thumb, by hand
+    x = np.array([0.5, 10.0])
+    by_hand = [np.mean(stats.norm.pdf(v, values, h)) for v in x]
+    np.testing.assert_allclose(kde_pdf(values, x), by_hand, rtol=1e-12)
+    grid = np.linspace(-20, 30, 200001)
+    assert np.trapezoid(kde_pdf(values, grid), grid) == pytest.approx(1.0, abs=1e-6)
+    two = np.concatenate([rng(1, "a").normal(0, 1, 300), rng(2, "b").normal(8, 1, 300)])
+    assert kde_modes(two) == 2 and kde_modes(rng(3, "c").normal(0, 1, 500)) == 1

@@ -85,13 +85,14 @@ def split(values: np.ndarray, holdout: float, seed: int) -> tuple[np.ndarray, np
 
 
 def kde_modes(values: np.ndarray) -> int:
-    """Local maxima of the Gaussian density estimate of ``values`` (Silverman's bandwidth) on a fine grid,
-    at most MAX_MODES: how many modes G's width is sized for."""
+    """Local maxima of the Gaussian density estimate of ``values`` (Silverman's bandwidth) on a fine grid, at
+    least a tenth of the highest, at most MAX_MODES: how many modes G's width is sized for."""
     from gan1d.targets import kde_pdf
 
     grid = np.linspace(values.min(), values.max(), 512)
     f = kde_pdf(values, grid)
-    peaks = np.sum((f[1:-1] > f[:-2]) & (f[1:-1] >= f[2:]))
+    # a bump of the tails (a few far values) is no mode: a peak counts from a tenth of the highest
+    peaks = np.sum((f[1:-1] > f[:-2]) & (f[1:-1] >= f[2:]) & (f[1:-1] >= 0.1 * f.max()))
     return int(min(max(peaks, 1), MAX_MODES))
 
 

@@ -99,7 +99,7 @@ def test_repro_builds_every_artifact(repo):
     summary = json.loads((repo / "data/robustness/metrics.json").read_text())
     assert summary["seeds"] == 3 and set(summary) == {
         "seeds", "success_rate", "all_modes_rate", "median_w1", "median_w1_std", "worst_w1", "worst_mass_error", "nan_count",
-        "median_fold_share", "worst_fold_share", "median_tail_w1_std",
+        "worst_w1_std", "median_fold_share", "worst_fold_share", "median_tail_w1_std",
     }
     per_seed = pq.read_table(repo / "data/robustness/per_seed.parquet")
     assert per_seed["seed"].to_pylist() == [1, 2, 3]

@@ -1,6 +1,7 @@
 """Interruptions, damaged artifacts, divergence and determinism under other environments."""
 
 import hashlib
+import shutil
 import os
 import signal
 import subprocess
@@ -212,3 +213,25 @@ def test_bad_params_stop_the_pipeline_before_any_output_is_removed(repo, command
     finally:
         (repo / "params.yaml").write_text(good)
     assert run(["git", "status", "--porcelain"], repo).stdout == ""
+
+
+def test_every_output_is_the_same_bytes_with_the_wider_extensions_disabled(repo, tmp_path):
+    """The tiny pipeline (pretraining too) as this CPU computes it, and as a CPU without AVX-512 and without
+    NumPy's wider code paths computes it (tests/test_portable.py: NumPy stays pinned to its baseline, and
+    XLA's --xla_cpu_max_isa stands in for the other CPU): every output, md5 for md5."""
+    from test_portable import avx512, wider_extensions
+
+    wider = wider_extensions()
+    if not wider and not avx512():
+        pytest.skip("neither NumPy nor XLA finds an extension beyond AVX2 on this CPU: nothing to disable")
+    other = tmp_path / "other"
+    shutil.copytree(repo, other, ignore=shutil.ignore_patterns("data", "dvc.lock", "cache", "tmp"))
+    shutil.copytree(repo / "data/raw", other / "data/raw")
+    env = {k: v for k, v in run_env().items() if not k.startswith("NPY_")}
+    env["GAN1D_CACHE"] = "off"  # a cached XLA program was compiled for this CPU: compile afresh
+    env["NPY_DISABLE_CPU_FEATURES"] = " ".join(wider)
+    if avx512():
+        env["XLA_FLAGS"] = "--xla_cpu_max_isa=AVX2"
+    subprocess.run(["dvc", "repro"], cwd=other, env=env, check=True, capture_output=True)
+    assert md5s(other) == md5s(repo)
+    assert len(md5s(repo)) > 15

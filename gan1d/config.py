@@ -212,6 +212,11 @@ def _target(raw: Any, key: str) -> Target:
         path = _convert(raw["data"], str, f"{key}.data")
         if not path.endswith((".csv", ".parquet")):
             raise ConfigError(f"{key}.data: got {path!r}; allowed: a .csv or .parquet file")
+        parts = Path(path).parts
+        if Path(path).is_absolute() or parts[:2] != ("data", "raw") or ".." in parts:
+            # dvc.yaml's `sample` stage depends on data/raw as a folder: a file elsewhere would change unseen
+            raise ConfigError(f"{key}.data: got {path!r}; allowed: a file under data/raw/ (a path relative to the "
+                              "repository root, which `sample` depends on)")
         if "column" not in raw:
             _missing(key, "column")
         column = _convert(raw["column"], str, f"{key}.column")
@@ -390,7 +395,7 @@ class Params:
         the same way. Independent of G's noise range."""
         if self.target.data is not None:
             return self._stats[2], self._stats[3]
-        if self.target.gaussian:  # the same numbers in closed form: mean -/+ 4 sigma of the outer components
+        if self.target.gaussian:  # closed form: the outer components' mean -/+ 4 sigma (one Gaussian: its quantiles)
             lo = min(m - 4 * s for m, s in zip(self.target.means, self.target.sigmas))
             hi = max(m + 4 * s for m, s in zip(self.target.means, self.target.sigmas))
             pad = 0.25 * (hi - lo)

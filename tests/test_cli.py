@@ -1,5 +1,7 @@
 """`gan1d preset`: switch recipes with one command, validated first."""
 
+from pathlib import Path
+
 import pytest
 
 from conftest import ROOT
@@ -119,6 +121,8 @@ def test_target_family_and_data_forms(tmp_path, capsys, monkeypatch):
     (["--data", "data/raw/faithful.csv", "--column", "x"], "target.column: got 'x'; allowed: a column of data/raw/faithful.csv (eruptions, waiting)"),
     (["--data", "data/raw/faithful.csv", "--column", "waiting", "--holdout", "0.9"], "target.holdout: got 0.9; allowed: a number in [0.1, 0.5]"),
     (["--data", "data/raw/README.md", "--column", "x"], "target.data: got 'data/raw/README.md'; allowed: a .csv or .parquet file"),
+    (["--data", "/tmp/elsewhere.csv", "--column", "x"], "target.data: got '/tmp/elsewhere.csv'; allowed: a file under data/raw/"),
+    (["--data", "data/raw/../../x.csv", "--column", "x"], "allowed: a file under data/raw/"),
     ([], "gan1d target: give one of NAME"),
 ])
 def test_a_bad_target_is_one_clear_error_and_writes_nothing(tmp_path, capsys, monkeypatch, args, message):
@@ -139,8 +143,10 @@ def test_a_bad_target_is_one_clear_error_and_writes_nothing(tmp_path, capsys, mo
     ("flat.csv", "x\n" + "2.5\n" * 40, "target.column: 'x' of {path} is constant (2.5); allowed: values that vary"),
     ("broken.parquet", "PAR1 not really", "target.data: {path}: cannot read it as PARQUET"),
 ])
-def test_a_bad_data_file_is_one_clear_error_and_writes_nothing(tmp_path, capsys, name, content, message):
-    data = tmp_path / name
+def test_a_bad_data_file_is_one_clear_error_and_writes_nothing(tmp_path, capsys, monkeypatch, name, content, message):
+    monkeypatch.chdir(tmp_path)
+    data = Path("data/raw") / name
+    data.parent.mkdir(parents=True)
     data.write_text(content)
     params = tmp_path / "params.yaml"
     params.write_bytes((ROOT / "params.yaml").read_bytes())

@@ -95,10 +95,10 @@ def steady_speed(run) -> float:
 
 
 def compiled_train_speed(params, steps: int, log_every: int | None) -> float:
-    from gan1d import data, training
+    from gan1d import data, engine, training
 
     real = data.draw_real(params, params.seed)[None]
-    p = with_steps(params, "train", steps + training.CHUNK, log_every=log_every or training.CHUNK)
+    p = with_steps(params, "train", steps + engine.CHUNK, log_every=log_every or engine.CHUNK)
     return steady_speed(lambda hook: training.train(p, real, [params.seed], on_chunk=hook))
 
 
@@ -133,9 +133,9 @@ def naive_pretrain_speed(params, steps: int) -> float:
 
 
 def compiled_pretrain_speed(params, steps: int) -> float:
-    from gan1d import data, training
+    from gan1d import data, engine, training
 
-    p = with_steps(params, "pretrain", steps + training.CHUNK)
+    p = with_steps(params, "pretrain", steps + engine.CHUNK)
     x, pdf = data.draw_pretrain(p, params.seed)
     return steady_speed(lambda hook: training.pretrain(p, x[None], pdf[None], [params.seed], on_chunk=hook))
 
@@ -215,9 +215,9 @@ def main() -> None:
     params = load_params(ROOT / "params.yaml")
     classic = load_params(ROOT / "presets" / "classic.yaml")  # the seed program's model: batch 12, SGD
 
-    from gan1d import training
+    from gan1d import engine
 
-    training.set_seed(params.seed)
+    engine.set_seed(params.seed)
     res: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
     res["naive_steps_per_s"] = median_of(args.reps, naive_train_speed, classic, args.naive_steps)
     res["compiled_steps_per_s"] = median_of(args.reps, compiled_train_speed, classic, args.steps, None)

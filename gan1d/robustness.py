@@ -28,7 +28,7 @@ from gan1d.errors import ConfigError, Gan1dError
 from gan1d.inference import score
 from gan1d.runtime import SCHEDULER, Runtime, available_cores
 
-ChunkHook = Callable[[int, float], None]  # (steps, seconds) of each compiled call, as gan1d.training reports
+ChunkHook = Callable[[int, float], None]  # (steps, seconds) of each compiled call, as gan1d.engine reports
 
 
 @dataclass
@@ -99,9 +99,9 @@ def run_shard(params: Params, seeds: Sequence[int], runtime: Runtime = Runtime()
     from gan1d.quiet import import_tensorflow
 
     import_tensorflow(runtime.compile_cache)
-    from gan1d import training
+    from gan1d import engine, training, writers
 
-    training.set_seed(seeds[0])
+    engine.set_seed(seeds[0])
     if params.target.data is not None:  # every seed trains on the data's training part
         train, heldout = (np.array(v, np.float64) for v in params.target.parts)
         real = np.stack([train] * len(seeds))
@@ -118,13 +118,13 @@ def run_shard(params: Params, seeds: Sequence[int], runtime: Runtime = Runtime()
                              resume_dir=runtime.resume_dir, resume_every=runtime.resume_every)
     per_seed, samples = [], []
     for r in range(len(seeds)):
-        x, metrics = score(training.generator_weights(trained.ema_generator, r), params, target, train)
+        x, metrics = score(writers.generator_weights(trained.ema_generator, r), params, target, train)
         diverged = not np.all(np.isfinite(trained.losses[:, r])) or not np.all(np.isfinite(x))
         if diverged:
             metrics = {"w1": float("nan")}
         per_seed.append({**metrics, "nan": float(diverged)})
         samples.append(x)
-    training.release_memory()
+    engine.release_memory()
     return per_seed, np.stack(samples)
 
 

@@ -35,13 +35,13 @@ def main() -> None:
     from gan1d.quiet import import_tensorflow
 
     import_tensorflow(runtime.from_environ().compile_cache)  # cached XLA programs; keeps TF's C++ start-up lines off stderr
-    from gan1d import training  # TensorFlow: imported only once the inputs are known to be good
+    from gan1d import engine, training, writers  # TensorFlow: imported only once the inputs are known to be good
 
-    training.set_seed(params.seed)
+    engine.set_seed(params.seed)
     phase("training")
     result = training.pretrain(params, x[None], pdf[None], [params.seed])
-    training.check_finite(result.losses, "the pretraining loss")
-    training.save_weights(args.weights, result.discriminator)
+    writers.check_finite(result.losses, "the pretraining loss")
+    writers.save_weights(args.weights, result.discriminator)
     final = float(result.losses[-1, 0])
     write_json(args.metrics, {"pretrained": True, "final_loss": round(final, 8)})
     print(f"pretrain: {params.pretrain.steps} steps, final loss {final:.6f}")

@@ -30,28 +30,28 @@ def main() -> None:
     from gan1d.quiet import import_tensorflow, prefetch
 
     rt = runtime.from_environ()
-    import_tensorflow(rt.compile_cache)  # cached XLA programs; before gan1d.training: keeps TF's C++ start-up lines off stderr
-    from gan1d import training
+    import_tensorflow(rt.compile_cache)  # cached XLA programs; before gan1d.engine: keeps TF's C++ start-up lines off stderr
+    from gan1d import engine, training, writers
     from gan1d.models import Discriminator, load_weights_by_name
 
     prefetch("dvclive")  # 0.4 s of imports for write_losses, hidden behind training
 
-    training.set_seed(params.seed)
+    engine.set_seed(params.seed)
     d = None
     if params.train.use_pretrained:
         d = Discriminator(params.model, scaling=params.scaling)
         load_weights_by_name(d, args.pretrained)
     phase("training")
     result = training.train(params, real[None], [params.seed], d, resume_dir=rt.resume_dir, resume_every=rt.resume_every)
-    training.release_memory()
+    engine.release_memory()
     if params.train.on_divergence == "stop":
-        training.check_finite(result.losses, "the training loss")
-    training.save_checkpoint(args.checkpoint, result)
-    training.save_weights(args.generator, result.ema_generator)
+        writers.check_finite(result.losses, "the training loss")
+    writers.save_checkpoint(args.checkpoint, result)
+    writers.save_weights(args.generator, result.ema_generator)
     reference = real if params.target.data is None else target.values  # a data target: its held-out part
-    training.write_frames(args.frames, result, reference, target, params)
+    writers.write_frames(args.frames, result, reference, target, params)
     quality = quality_over_training(result.weights[:, 0], params, target)
-    training.write_losses(args.live, result.losses[:, 0], params.train.loss_every, result.frame_steps, quality)
+    writers.write_losses(args.live, result.losses[:, 0], params.train.loss_every, result.frame_steps, quality)
     loss_d, loss_g = result.losses[-1, 0]
     print(
         f"train: {params.train.steps} steps, {len(result.frame_steps)} frames, final loss D {loss_d:.4f} G {loss_g:.4f}, "

@@ -167,7 +167,7 @@ def test_outputs_do_not_depend_on_hash_seed_or_directory(repo, tmp_path):
 
 
 def test_thread_count_is_fixed_by_the_code():
-    code = ("from gan1d import training; training.set_seed(1); import tensorflow as tf; "
+    code = ("from gan1d import engine; engine.set_seed(1); import tensorflow as tf; "
             "print(tf.config.threading.get_intra_op_parallelism_threads(), "
             "tf.config.threading.get_inter_op_parallelism_threads())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=run_env(), check=True)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from conftest import make_repo, run, run_env, tiny_raw
-from gan1d import data, resume, training
+from gan1d import data, engine, resume, training
 from gan1d.config import parse_params
 
 
@@ -33,7 +33,7 @@ def whole(chunks):
 
 def train(params, seeds, directory=None, on_chunk=None):
     real = np.stack([data.draw_real(params, s) for s in seeds])
-    training.set_seed(seeds[0])
+    engine.set_seed(seeds[0])
     return training.train(params, real, seeds, resume_dir=directory, resume_every=0.0, on_chunk=on_chunk,
                           progress=False)
 

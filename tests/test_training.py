@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from gan1d import data, training
+from gan1d import batches, data, engine, training, writers
 from gan1d.errors import ArtifactError, DivergenceError
 
 
 def run_train(params, seeds):
     real = np.stack([data.draw_real(params, s) for s in seeds])
-    training.set_seed(seeds[0])
+    engine.set_seed(seeds[0])
     return training.train(params, real, seeds)
 
 
@@ -47,39 +47,39 @@ def test_pretraining_lowers_its_loss(tiny):
 
 def test_checkpoint_restores_the_generator(tiny, tmp_path):
     trained = run_train(tiny, [2])
-    training.save_checkpoint(tmp_path / "ckpt", trained)
-    g = training.load_generator(tmp_path / "ckpt", tiny)
+    writers.save_checkpoint(tmp_path / "ckpt", trained)
+    g = writers.load_generator(tmp_path / "ckpt", tiny)
     z = np.linspace(-8, 8, 9)
-    np.testing.assert_array_equal(training.generate(g, z), training.generate(trained.ema_generator, z))
+    np.testing.assert_array_equal(writers.generate(g, z), writers.generate(trained.ema_generator, z))
 
 
 def test_damaged_checkpoint_names_the_directory(tiny, tmp_path):
     trained = run_train(tiny, [2])
-    training.save_checkpoint(tmp_path / "ckpt", trained)
+    writers.save_checkpoint(tmp_path / "ckpt", trained)
     data_file = next((tmp_path / "ckpt").glob("ckpt.data-*"))
     data_file.write_bytes(data_file.read_bytes()[:10])
     with pytest.raises(ArtifactError, match="ckpt"):
-        training.load_generator(tmp_path / "ckpt", tiny)
+        writers.load_generator(tmp_path / "ckpt", tiny)
     with pytest.raises(ArtifactError, match="no checkpoint there"):
-        training.load_generator(tmp_path / "nothing", tiny)
+        writers.load_generator(tmp_path / "nothing", tiny)
 
 
 def test_non_finite_losses_name_the_step():
     losses = np.zeros((10, 1, 2))
     losses[6, 0, 1] = np.nan
     with pytest.raises(DivergenceError, match="at step 7"):
-        training.check_finite(losses, "the training loss")
+        writers.check_finite(losses, "the training loss")
 
 
 def test_numpy_generator_matches_tensorflow(tiny, tmp_path):
     from gan1d import inference
 
     trained = run_train(tiny, [2])
-    training.save_weights(tmp_path / "g.weights.h5", trained.generator)
+    writers.save_weights(tmp_path / "g.weights.h5", trained.generator)
     z = np.linspace(-8, 8, 101)
     np.testing.assert_allclose(
         inference.generate(inference.load_generator(tmp_path / "g.weights.h5"), z, tiny.scaling, tiny.model.g_activation),
-        training.generate(trained.generator, z),
+        writers.generate(trained.generator, z),
         rtol=1e-5, atol=1e-5,
     )
 
@@ -89,7 +89,7 @@ def test_foreign_weights_file_names_the_file(tiny, tmp_path):
     from gan1d.models import Discriminator, load_weights_by_name
 
     trained = run_train(tiny, [2])
-    training.save_weights(tmp_path / "g.weights.h5", trained.generator)
+    writers.save_weights(tmp_path / "g.weights.h5", trained.generator)
     with pytest.raises(ArtifactError, match="g.weights.h5: has no weights for layer 'd0'"):
         load_weights_by_name(Discriminator(tiny.model), tmp_path / "g.weights.h5")
     (tmp_path / "bad.weights.h5").write_bytes(b"garbage")
@@ -113,9 +113,9 @@ def test_stratify_puts_sample_i_in_slice_i():
     import tensorflow as tf
 
     u = tf.constant([[0.0, 0.5, 0.99, 0.25]])  # (R=1, B=4): (i + u_i) / 4
-    np.testing.assert_allclose(training.stratify(u).numpy(), [[0.0, 0.375, 0.7475, 0.8125]], rtol=1e-6)
+    np.testing.assert_allclose(batches.stratify(u).numpy(), [[0.0, 0.375, 0.7475, 0.8125]], rtol=1e-6)
     u3 = u[..., None]  # (R, B, 1), as the noise is drawn
-    np.testing.assert_allclose(training.stratify(u3).numpy()[..., 0], training.stratify(u).numpy())
+    np.testing.assert_allclose(batches.stratify(u3).numpy()[..., 0], batches.stratify(u).numpy())
 
 
 def test_stratified_batches_change_training_and_keep_each_replica_its_own_seed(tiny):
@@ -140,9 +140,9 @@ def test_a_three_mode_target_trains_a_wider_generator(tiny, tmp_path):
     assert (three.model.hidden, three.model.hidden_per_mode, three.g_model.hidden) == (4, 2, 6)
     trained = run_train(three, [2])
     assert trained.weights.shape[-1] == 3 * 6 + 1
-    training.save_checkpoint(tmp_path / "ckpt", trained)
+    writers.save_checkpoint(tmp_path / "ckpt", trained)
     z = np.linspace(-8, 8, 9)
-    restored = training.generate(training.load_generator(tmp_path / "ckpt", three), z)
-    np.testing.assert_array_equal(restored, training.generate(trained.ema_generator, z))
+    restored = writers.generate(writers.load_generator(tmp_path / "ckpt", three), z)
+    np.testing.assert_array_equal(restored, writers.generate(trained.ema_generator, z))
     last = inference.unflatten(trained.weights[-1, 0], three.g_model.hidden)
     np.testing.assert_allclose(inference.generate(last, z, three.scaling, "tanh"), restored, rtol=1e-5, atol=1e-5)

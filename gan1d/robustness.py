@@ -13,9 +13,11 @@ import os
 import signal
 import ssl
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
@@ -24,7 +26,7 @@ from tqdm import tqdm
 
 from gan1d import data, targets
 from gan1d.config import Params
-from gan1d.errors import ConfigError, Gan1dError
+from gan1d.errors import ConfigError, Gan1dError, unwinding
 from gan1d.inference import score
 from gan1d.runtime import SCHEDULER, Runtime, available_cores
 
@@ -141,35 +143,57 @@ def _label(seeds: Sequence[int]) -> str:
     return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
 
 
+class _ParentGone(Exception):
+    """The parent process is gone (its end of the pipe is closed)."""
+
+
+def _send(conn, message: tuple) -> None:
+    try:
+        conn.send(message)
+    except OSError:  # BrokenPipeError: the parent died (a worker outlives it only until its next chunk)
+        raise _ParentGone from None
+
+
 def _local_worker(conn, params: Params, seeds: list[int], runtime: Runtime) -> None:
     """A worker process: trains its shard and sends the parent ("steps", n) after every compiled chunk,
     then ("done", result) or ("error", exception, traceback).
 
     Ctrl-C is left to the parent, which stops the workers with SIGTERM; SIGTERM exits quietly but
-    unwinds first (so atomic writes clean up and the last resume point stays whole). The process
+    unwinds first (so atomic writes clean up and the last resume point stays whole). A worker whose
+    parent died stops at its next chunk (and keeps its resume point). The process
     ends with ``os._exit`` once multiprocessing has cleaned up: every message is already in the pipe,
     and TensorFlow's ~0.8 s teardown would only delay the parent's join.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit)
+    # tqdm's default lock holds a named semaphore, which a killed worker could never unlink: the
+    # resource tracker would then warn about it on the stage's stderr. Its bars here are hidden anyway.
+    tqdm.set_lock(threading.RLock())
     code = 0
     try:
-        result = run_shard(params, seeds, runtime, lambda steps, _seconds: conn.send(("steps", steps * len(seeds))))
-        conn.send(("done", result))
+        result = run_shard(params, seeds, runtime, lambda steps, _seconds: _send(conn, ("steps", steps * len(seeds))))
+        _send(conn, ("done", result))
     except SystemExit as err:  # SIGTERM: the parent is stopping the workers
         code = err.code if isinstance(err.code, int) else 1
+    except _ParentGone:  # nobody left to train for; the resume point stays
+        code = 1
     except BaseException as err:  # noqa: BLE001 - every failure goes to the parent
         code = 1
         trace = "".join(traceback.format_exception(err))
         try:
-            conn.send(("error", err, trace))
-        except Exception:  # noqa: BLE001 - an exception that does not pickle
-            conn.send(("error", RuntimeError(f"{type(err).__name__}: {err}"), trace))
+            try:
+                _send(conn, ("error", err, trace))
+            except _ParentGone:
+                raise
+            except Exception:  # noqa: BLE001 - an exception that does not pickle
+                _send(conn, ("error", RuntimeError(f"{type(err).__name__}: {err}"), trace))
+        except _ParentGone:
+            pass
     conn.close()
     sys.stdout.flush()
     sys.stderr.flush()
-    # Returning lets multiprocessing clean up (a semaphore that tqdm made is unlinked: no "leaked
-    # semaphore" warning); then, instead of TensorFlow's ~0.8 s teardown, this hook ends the process.
+    # Returning lets multiprocessing clean up; then, instead of TensorFlow's ~0.8 s teardown, this hook
+    # ends the process.
     atexit.register(os._exit, code)
 
 
@@ -221,50 +245,58 @@ def _run_local(params: Params, parts: list[list[int]], runtime: Runtime) -> list
     a lost worker as :class:`WorkerLost`, one line naming its seeds and the signal.
     """
     context = multiprocessing.get_context("spawn")
-    total = _steps(params) * sum(map(len, parts))
-    procs, pipes = [], {}
-    results: list[tuple | None] = [None] * len(parts)
-    try:
-        for i, part in enumerate(parts):
-            receive, send = context.Pipe(duplex=False)
-            proc = context.Process(target=_local_worker, args=(send, params, part, runtime), daemon=True,
-                                   name=f"gan1d robustness {_label(part)}")
-            proc.start()
-            send.close()  # the worker holds the only write end: its death reads as the end of the pipe
-            procs.append(proc)
-            pipes[receive] = i
-        with tqdm(total=total, desc=f"robustness ({len(parts)} workers)", unit="replica-step", leave=False,
-                  disable=None) as bar:
-            while pipes:
-                for conn in multiprocessing.connection.wait(list(pipes), timeout=1.0):
-                    i = pipes[conn]
-                    try:
-                        message = conn.recv()
-                    except (EOFError, OSError):  # the worker is gone without its result
-                        procs[i].join(timeout=10)
-                        raise WorkerLost(
-                            f"robustness: the worker process for {_label(parts[i])} died ({_how(procs[i].exitcode)}); "
-                            f"the other workers were stopped and keep their resume points: rerun `dvc repro` to resume"
-                        ) from None
-                    if message[0] == "steps":
-                        bar.update(message[1])
-                    elif message[0] == "done":
-                        results[i] = message[1]
-                        del pipes[conn]
-                        conn.close()
-                    else:  # the worker's own error, raised here
-                        _, err, trace = message
-                        if isinstance(err, Gan1dError):
-                            raise err  # one line for the user, as if raised here
-                        raise err from _RemoteTraceback(trace)
-    except BaseException:
-        _stop(procs, signal.SIGTERM)  # a worker still training unwinds and leaves its resume point whole
-        raise
-    finally:
-        for conn in pipes:
-            conn.close()
+    procs, pipes = [], []
+    # unwinding(): in a stage, Ctrl-C or SIGTERM raises KeyboardInterrupt in here (instead of ending the
+    # process at once), so that the workers are stopped first
+    with unwinding():
+        try:
+            for part in parts:
+                receive, send = context.Pipe(duplex=False)
+                procs.append(context.Process(target=_local_worker, args=(send, params, part, runtime), daemon=True,
+                                             name=f"gan1d robustness {_label(part)}"))
+                pipes.append(receive)
+                procs[-1].start()
+                send.close()  # the worker holds the only write end: its death reads as the end of the pipe
+            results = _gather(procs, pipes, parts, _steps(params) * sum(map(len, parts)))
+        except BaseException:
+            _stop(procs, signal.SIGTERM)  # a worker still training unwinds and leaves its resume point whole
+            raise
+        finally:
+            for conn in pipes:
+                conn.close()
     for proc in procs:
         proc.join(timeout=30)
+    return results
+
+
+def _gather(procs: list, pipes: list, parts: list[list[int]], total: int) -> list[tuple]:
+    """Every worker's result, in shard order, with a progress bar of their chunks; a worker's error
+    is raised here, and a worker gone without its result raises :class:`WorkerLost`."""
+    results: list[tuple | None] = [None] * len(parts)
+    waiting = {conn: i for i, conn in enumerate(pipes)}
+    with tqdm(total=total, desc=f"robustness ({len(parts)} workers)", unit="replica-step", leave=False,
+              disable=None) as bar:
+        while waiting:
+            for conn in multiprocessing.connection.wait(list(waiting), timeout=1.0):
+                i = waiting[conn]
+                try:
+                    message = conn.recv()
+                except (EOFError, OSError):  # the worker is gone without its result
+                    procs[i].join(timeout=10)
+                    raise WorkerLost(
+                        f"robustness: the worker process for {_label(parts[i])} died ({_how(procs[i].exitcode)}); "
+                        f"the other workers were stopped and keep their resume points: rerun `dvc repro` to resume"
+                    ) from None
+                if message[0] == "steps":
+                    bar.update(message[1])
+                elif message[0] == "done":
+                    results[i] = message[1]
+                    del waiting[conn]
+                else:  # the worker's own error
+                    _, err, trace = message
+                    if isinstance(err, Gan1dError):
+                        raise err  # one line for the user, as if raised here
+                    raise err from _RemoteTraceback(trace)
     return results
 
 
@@ -286,6 +318,8 @@ def _stop(procs: list, sig: signal.Signals, grace: float = 60.0) -> None:
 
 
 TLS_VARIABLES = "DASK_DISTRIBUTED__COMM__TLS__CA_FILE, DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT and ..._CLIENT__KEY"
+TLS_FILES = {"ca-file": "DASK_DISTRIBUTED__COMM__TLS__CA_FILE", "client.cert": "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT",
+             "client.key": "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY"}
 
 
 def _tls_needed(address: str, why: str) -> ConfigError:
@@ -299,20 +333,32 @@ def _connect(address: str):
     a :class:`ConfigError`: one line naming ``GAN1D_DASK_SCHEDULER`` and what to do."""
     import dask.config
     from distributed import Client
-    from distributed.comm.core import CommClosedError, FatalCommClosedError
+    from distributed.comm.core import CommClosedError
 
     tls = address.startswith("tls://")
     if tls and not (dask.config.get("distributed.comm.tls.client.cert", None)
                     and dask.config.get("distributed.comm.tls.ca-file", None)):
         raise _tls_needed(address, "this client has no TLS certificate and CA")
+    for key, variable in TLS_FILES.items():
+        path = dask.config.get(f"distributed.comm.tls.{key}", None)
+        if tls and path and not Path(path).expanduser().is_file():
+            raise ConfigError(f"{SCHEDULER}={address}: the TLS file {path} (distributed.comm.tls.{key}, "
+                              f"e.g. {variable}) does not exist")
     try:
         return Client(address, timeout="10s")
-    except FatalCommClosedError as err:  # the scheduler's certificate is not signed by our CA
-        raise _tls_needed(address, f"the scheduler's TLS certificate is not trusted ({err})") from None
-    except CommClosedError as err:  # the scheduler hung up: it refused our certificate, or wants TLS
-        why = ("the scheduler refused this client's TLS certificate" if tls else
-               "the scheduler closed the connection (does it use TLS? then the address starts tls://)")
-        raise _tls_needed(address, f"{why} ({err})") from None
+    except CommClosedError as err:  # the TLS handshake failed, or the scheduler hung up (it wants TLS)
+        if "certificate does not match" in str(err):  # the scheduler's is not signed by our CA
+            why = "the scheduler's TLS certificate is not trusted"
+        elif tls:  # the scheduler sent an "unknown CA" alert, or just closed the connection
+            why = "the scheduler refused this client's TLS certificate"
+        else:
+            why = "the scheduler closed the connection (does it use TLS? then the address starts tls://)"
+        raise _tls_needed(address, f"{why} ({str(err) or type(err).__name__})") from None
+    except RuntimeError as err:  # distributed.comm.require-encryption and a tcp:// address
+        if "encryption required" not in str(err):
+            raise
+        raise _tls_needed(address, "Dask is set to require encryption (distributed.comm.require-encryption): "
+                                   "the address must start tls://") from None
     except TypeError as err:  # no SSL context: TLS settings that Dask could not use
         if "ssl_context" not in str(err):
             raise

@@ -6,7 +6,7 @@ environment variables, read once by the stage scripts and passed explicitly to t
 | variable | default | what |
 |---|---|---|
 | ``GAN1D_WORKERS`` | the cores this process may use | worker processes for the seeds of `robustness` |
-| ``GAN1D_DASK_SCHEDULER`` | unset: local workers | a Dask scheduler address (``tcp://host:8786``) to run the seeds' shards on |
+| ``GAN1D_DASK_SCHEDULER`` | unset: local workers | a Dask scheduler address to run the seeds' shards on: ``tls://host:8786`` with certificates from Dask's own settings (``DASK_DISTRIBUTED__COMM__TLS__*``; docs/cluster.md), ``tcp://`` only on a trusted network |
 | ``GAN1D_CACHE`` | ``.cache`` (in the repository root) | XLA's compile cache (``xla/``) and resume points (``resume/``); ``off`` disables both |
 | ``GAN1D_RESUME_EVERY`` | ``2`` | seconds of training between two saves of a resume point, at least |
 """

@@ -17,7 +17,9 @@ from gan1d import frames
 pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
 
 OUTPUTS = [
+    "data/validate/valid.txt",
     "data/sample/real.parquet",
+    "data/sample/heldout.parquet",
     "data/sample/pretrain.parquet",
     "data/pretrain/discriminator.weights.h5",
     "data/pretrain/metrics.json",
@@ -40,7 +42,7 @@ OUTPUTS = [
     "data/robustness/densities.png",
 ]
 
-ALL_STAGES = {"sample", "pretrain", "train", "evaluate", "render", "robustness"}
+ALL_STAGES = {"validate", "sample", "pretrain", "train", "evaluate", "render", "robustness"}
 
 
 def md5s(repo: Path) -> dict[str, str]:
@@ -123,19 +125,19 @@ def test_only_affected_stages_rerun(repo):
     raw = tiny_raw()
     raw["render"]["fps"] = 12
     set_params(repo, raw)
-    assert ran(run(["dvc", "repro"], repo).stdout) == ["render"]
+    assert ran(run(["dvc", "repro"], repo).stdout) == ["validate", "render"]  # validate reads every key
 
     # a recipe that does not pretrain: a pretrain key reruns sample and pretrain (a placeholder), not train;
     # robustness reads every pretrain key (it pretrains each seed itself under a recipe that does)
     raw = copy.deepcopy(raw)
     raw["pretrain"]["steps"] = 25
     set_params(repo, raw)
-    assert ran(run(["dvc", "repro"], repo).stdout) == ["sample", "pretrain", "robustness"]
+    assert ran(run(["dvc", "repro"], repo).stdout) == ["validate", "sample", "pretrain", "robustness"]
 
     raw = copy.deepcopy(raw)
     raw["train"]["steps"] = 40
     set_params(repo, raw)
-    assert set(ran(run(["dvc", "repro"], repo).stdout)) == {"train", "evaluate", "render", "robustness"}
+    assert set(ran(run(["dvc", "repro"], repo).stdout)) == {"validate", "train", "evaluate", "render", "robustness"}
     assert len(frames.read(repo / "data/train/frames.parquet")) == 4
 
     diff = json.loads(run(["dvc", "metrics", "diff", "--json"], repo).stdout)

@@ -11,13 +11,11 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
-import ssl
 import sys
 import threading
 import time
 import traceback
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
@@ -26,9 +24,9 @@ from tqdm import tqdm
 
 from gan1d import data, targets
 from gan1d.config import Params
-from gan1d.errors import ConfigError, Gan1dError, unwinding
+from gan1d.errors import Gan1dError, unwinding
 from gan1d.inference import score
-from gan1d.runtime import SCHEDULER, Runtime, available_cores
+from gan1d.runtime import Runtime, available_cores
 
 ChunkHook = Callable[[int, float], None]  # (steps, seconds) of each compiled call, as gan1d.engine reports
 
@@ -47,7 +45,8 @@ class Robustness:
         return pa.table(columns)
 
     def summary(self) -> dict[str, float]:
-        """Success rate (W1 < 0.1 target std with every mode covered), W1 quantiles, coverage, NaN count.
+        """Success rate (each seed's ``success``: W1 < 0.1 target std with every mode and decile covered; for a
+        data target the KS test against its held-out part), W1 quantiles, coverage, folds, NaN count.
 
         A diverged seed fails and counts as the worst W1 (the medians and worst become null past half).
         """
@@ -212,7 +211,9 @@ def run(params: Params, runtime: Runtime = Runtime()) -> Robustness:
     cfg = params.robustness
     seeds = list(range(cfg.first_seed, cfg.first_seed + cfg.count))
     if runtime.scheduler is not None:
-        results = _run_on_dask(params, seeds, runtime.workers, runtime.scheduler)
+        from gan1d.cluster import run_on_dask
+
+        results = run_on_dask(params, seeds, runtime.workers, runtime.scheduler)
     else:
         parts = shards(seeds, runtime.workers or available_cores())
         if len(parts) == 1:
@@ -315,90 +316,3 @@ def _stop(procs: list, sig: signal.Signals, grace: float = 60.0) -> None:
         if proc.is_alive():
             proc.kill()
             proc.join()
-
-
-TLS_VARIABLES = "DASK_DISTRIBUTED__COMM__TLS__CA_FILE, DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT and ..._CLIENT__KEY"
-TLS_FILES = {"ca-file": "DASK_DISTRIBUTED__COMM__TLS__CA_FILE", "client.cert": "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT",
-             "client.key": "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY"}
-
-
-def _tls_needed(address: str, why: str) -> ConfigError:
-    return ConfigError(f"{SCHEDULER}={address}: {why}; TLS certificates are needed: set {TLS_VARIABLES} "
-                       f"(Dask's distributed.comm.tls.* settings; see docs/cluster.md)")
-
-
-def _connect(address: str):
-    """A Dask client of the scheduler at ``address``, with the TLS settings of Dask's own configuration
-    (``distributed.comm.tls.*``, e.g. from ``DASK_DISTRIBUTED__COMM__TLS__*``); a failure to connect is
-    a :class:`ConfigError`: one line naming ``GAN1D_DASK_SCHEDULER`` and what to do."""
-    import dask.config
-    from distributed import Client
-    from distributed.comm.core import CommClosedError
-
-    tls = address.startswith("tls://")
-    if tls and not (dask.config.get("distributed.comm.tls.client.cert", None)
-                    and dask.config.get("distributed.comm.tls.ca-file", None)):
-        raise _tls_needed(address, "this client has no TLS certificate and CA")
-    for key, variable in TLS_FILES.items():
-        path = dask.config.get(f"distributed.comm.tls.{key}", None)
-        if tls and path and not Path(path).expanduser().is_file():
-            raise ConfigError(f"{SCHEDULER}={address}: the TLS file {path} (distributed.comm.tls.{key}, "
-                              f"e.g. {variable}) does not exist")
-    try:
-        return Client(address, timeout="10s")
-    except CommClosedError as err:  # the TLS handshake failed, or the scheduler hung up (it wants TLS)
-        if "certificate does not match" in str(err):  # the scheduler's is not signed by our CA
-            why = "the scheduler's TLS certificate is not trusted"
-        elif tls:  # the scheduler sent an "unknown CA" alert, or just closed the connection
-            why = "the scheduler refused this client's TLS certificate"
-        else:
-            why = "the scheduler closed the connection (does it use TLS? then the address starts tls://)"
-        raise _tls_needed(address, f"{why} ({str(err) or type(err).__name__})") from None
-    except RuntimeError as err:  # distributed.comm.require-encryption and a tcp:// address
-        if "encryption required" not in str(err):
-            raise
-        raise _tls_needed(address, "Dask is set to require encryption (distributed.comm.require-encryption): "
-                                   "the address must start tls://") from None
-    except TypeError as err:  # no SSL context: TLS settings that Dask could not use
-        if "ssl_context" not in str(err):
-            raise
-        raise _tls_needed(address, f"this client has no usable TLS settings ({err})") from None
-    except FileNotFoundError as err:
-        raise _tls_needed(address, f"a TLS file is missing: {err.filename or err}") from None
-    except ssl.SSLError as err:
-        raise _tls_needed(address, f"the TLS certificate or key cannot be used ({err})") from None
-    except (OSError, TimeoutError) as err:
-        raise ConfigError(f"{SCHEDULER}={address}: cannot reach the Dask scheduler ({err})") from None
-
-
-def _run_on_dask(params: Params, seeds: list[int], workers: int | None, address: str) -> list[tuple]:
-    """The seeds' shards as tasks on a Dask cluster, by default one per worker thread; the workers
-    need gan1d installed (the same version) and should run one thread each (``--nthreads 1``).
-    Paths of this machine mean nothing there: the workers use no compile cache and keep no resume points.
-
-    A worker lost mid-shard costs that shard's work so far: Dask runs the shard again on another
-    worker, and the results are the same bytes. A shard whose workers die again and again
-    (``distributed.scheduler.allowed-failures``, 3 by default) fails the stage with one line.
-    """
-    try:
-        from distributed import KilledWorker, as_completed
-    except ImportError:
-        raise ConfigError(
-            f"{SCHEDULER}={address}: Dask is not installed; `pip install -e '.[cluster]'` or unset {SCHEDULER}"
-        ) from None
-    client = _connect(address)
-    with client:
-        parts = shards(seeds, workers or sum(client.nthreads().values()))
-        # pure=False: each shard runs once even if an identical one ran before on this cluster.
-        futures = client.map(run_shard, [params] * len(parts), parts, pure=False)
-        labels = {f.key: _label(part) for f, part in zip(futures, parts)}
-        try:
-            with tqdm(total=len(parts), desc="robustness (Dask shards)", unit="shard", leave=False, disable=None) as bar:
-                for _ in as_completed(futures):
-                    bar.update(1)
-            return client.gather(futures)
-        except KilledWorker as err:
-            key = getattr(err, "task", None)
-            raise WorkerLost(f"robustness: on the Dask cluster, the shard of {labels.get(key, 'some seeds')} lost "
-                             f"{err.allowed_failures + 1} workers, each while running it (see the workers' logs); "
-                             f"rerun `dvc repro` once the cluster is healthy") from None

@@ -19,8 +19,9 @@ def test_default_params_load_and_round_trip():
     assert parse_params(to_dict(params)) == params
 
 
-def with_change(path: str, value):
-    raw = copy.deepcopy(default_raw())
+def with_change(path: str, value, base: dict | None = None):
+    """The default params (or ``base``), copied, with one key changed (or deleted: ``value`` DELETE)."""
+    raw = copy.deepcopy(default_raw() if base is None else base)
     *parents, last = path.split(".")
     node = raw
     for key in parents:

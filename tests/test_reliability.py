@@ -14,7 +14,7 @@ import yaml
 from conftest import built_repo, make_repo, run, run_env, tiny_raw
 from gan1d.config import parse_params
 from gan1d.errors import ConfigError
-from test_config import BAD, DELETE
+from test_config import BAD, with_change
 
 pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
 
@@ -174,19 +174,6 @@ def test_thread_count_is_fixed_by_the_code():
     assert out.stdout.split() == ["1", "1"]
 
 
-def with_change(raw: dict, path: str, value) -> dict:
-    raw = yaml.safe_load(yaml.safe_dump(raw))
-    *parents, last = path.split(".")
-    node = raw
-    for key in parents:
-        node = node[key]
-    if value is DELETE:
-        del node[last]
-    else:
-        node[last] = value
-    return raw
-
-
 @pytest.mark.parametrize("command", [["dvc", "repro"], ["dvc", "exp", "run"]], ids=["repro", "exp-run"])
 def test_bad_params_stop_the_pipeline_before_any_output_is_removed(repo, command):
     """Every row of the bad-params table, through DVC: one error line naming the key, and afterwards every
@@ -196,7 +183,7 @@ def test_bad_params_stop_the_pipeline_before_any_output_is_removed(repo, command
     rows = BAD if command[1] == "repro" else BAD[:3]  # exp run: a few rows (each costs an experiment's set-up)
     try:
         for path, value, _ in rows:
-            bad = with_change(yaml.safe_load(good), path, value)
+            bad = with_change(path, value, yaml.safe_load(good))
             try:
                 parse_params(bad)
                 continue  # a row that is bad for the default params only (e.g. a bound set by train.steps)

@@ -1,0 +1,77 @@
+"""The building blocks of params.yaml's validation: value rules and the conversion of one typed value.
+
+A rule is ``{"check": predicate, "allowed": text}`` in a dataclass field's metadata; :func:`convert` checks a
+value's type against its annotation. Both raise nothing but :class:`ConfigError`, whose message names the key.
+"""
+
+from __future__ import annotations
+
+import math
+import typing
+from dataclasses import field
+from typing import Any, Callable
+
+from gan1d.errors import ConfigError
+
+Check = Callable[[Any], bool]
+
+
+def rule(check: Check, allowed: str) -> dict[str, Any]:
+    return {"check": check, "allowed": allowed}
+
+
+def positive() -> dict[str, Any]:
+    return rule(lambda v: v > 0, "a number > 0")
+
+
+def at_least(low: float) -> dict[str, Any]:
+    return rule(lambda v: v >= low, f"a number >= {low}")
+
+
+def between(low: float, high: float) -> dict[str, Any]:
+    return rule(lambda v: low <= v <= high, f"a number in [{low}, {high}]")
+
+
+def below_one() -> dict[str, Any]:
+    return rule(lambda v: 0 <= v < 1, "a number in [0, 1)")
+
+
+def one_of(*choices: str) -> dict[str, Any]:
+    return rule(lambda v: v in choices, "one of " + ", ".join(choices))
+
+
+def each(check: Check, allowed: str) -> dict[str, Any]:
+    return rule(lambda v: len(v) > 0 and all(check(x) for x in v), f"a non-empty list of {allowed}")
+
+
+def spec(default_rule: dict[str, Any] | None = None) -> Any:
+    return field(metadata=default_rule or {})
+
+
+def convert(value: Any, kind: Any, key: str) -> Any:
+    """Check ``value`` against the annotation ``kind`` (bool, int, float, str or a tuple of one of them) and
+    return it converted (lists become tuples)."""
+    if typing.get_origin(kind) is tuple:
+        inner = typing.get_args(kind)[0]
+        if not isinstance(value, list):
+            raise ConfigError(f"{key}: got {value!r}; expected a list of numbers")
+        return tuple(convert(v, inner, f"{key}[{i}]") for i, v in enumerate(value))
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: got {value!r}; expected true or false")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: got {value!r}; expected a whole number")
+        return value
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key}: got {value!r}; expected a number")
+        if not math.isfinite(value):
+            raise ConfigError(f"{key}: got {value!r}; expected a finite number")
+        return float(value)
+    if kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: got {value!r}; expected a string")
+        return value
+    raise TypeError(f"unsupported annotation {kind!r}")  # a bug in gan1d, not in params

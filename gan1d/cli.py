@@ -60,7 +60,9 @@ def target_block(name: str | None, targets: Path, family: str | None = None, arg
         return block, f"scipy.stats.{family}"
     if column is None:
         from gan1d.datafile import only_column
+        from gan1d.targetspec import parse_target
 
+        parse_target({"data": data, "column": ""}, "target")  # the path's own errors before the file's
         column = only_column(data)
     block = {"data": data, "column": column, "holdout": 0.25 if holdout is None else holdout}
     return block, f"column {column!r} of {data}"

@@ -121,6 +121,7 @@ def test_target_family_and_data_forms(tmp_path, capsys, monkeypatch):
     (["--data", "data/raw/faithful.csv", "--column", "x"], "target.column: got 'x'; allowed: a column of data/raw/faithful.csv (eruptions, waiting)"),
     (["--data", "data/raw/faithful.csv", "--column", "waiting", "--holdout", "0.9"], "target.holdout: got 0.9; allowed: a number in [0.1, 0.5]"),
     (["--data", "data/raw/README.md", "--column", "x"], "target.data: got 'data/raw/README.md'; allowed: a .csv or .parquet file"),
+    (["--data", "data/raw/README.md"], "target.data: got 'data/raw/README.md'; allowed: a .csv or .parquet file"),
     (["--data", "/tmp/elsewhere.csv", "--column", "x"], "target.data: got '/tmp/elsewhere.csv'; allowed: a file under data/raw/"),
     (["--data", "data/raw/../../x.csv", "--column", "x"], "allowed: a file under data/raw/"),
     ([], "gan1d target: give one of NAME"),

@@ -202,8 +202,9 @@ def _stage_commands(tmp: Path, params_file: Path, names: list[str]) -> list[str]
     return out
 
 
-def classic_run(raw: dict, tmp: Path) -> tuple[dict, Path]:
-    """The classic pipeline for seed 42 as dvc.yaml runs it: its evaluate metrics and its frames file."""
+def pipeline_run(raw: dict, tmp: Path) -> tuple[dict, Path]:
+    """The pipeline of params ``raw`` (seed 42 in the tutorial) as dvc.yaml runs it, up to `evaluate`, with its
+    outputs under ``tmp``: the evaluate metrics and the `train` stage's output folder."""
     params_file = tmp / "params.yaml"
     params_file.write_text(yaml.safe_dump(raw, sort_keys=False))
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
@@ -269,11 +270,11 @@ def steps_figure(rows: dict[str, list[dict]], path: Path) -> None:
     _save(fig, path)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--no-train", action="store_true", help="only the figures that need no training")
     ap.add_argument("--out", type=Path, default=OUT, help="the folder to write into (default docs/figures/)")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     generator_losses(args.out / "generator_losses.png")
     if args.no_train:
@@ -310,7 +311,7 @@ def main() -> None:
 
         from gan1d import frames
 
-        metrics, train_dir = classic_run(raws["classic"], tmp)
+        metrics, train_dir = pipeline_run(raws["classic"], tmp)
         numbers["classic_seed_42"] = metrics
         classic = parse_params(raws["classic"])
         render_final(frames.read(train_dir / "frames.parquet"), classic.render, args.out / "classic_final.png")

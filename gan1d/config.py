@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import typing
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import yaml
 
 from gan1d.errors import ConfigError
-from gan1d.schema import at_least, below_one, between, convert, one_of, positive, spec
+from gan1d.schema import at_least, below_one, between, build, one_of, plain, positive, spec
 from gan1d.targetspec import (  # noqa: F401 (Component, MIN_ROWS, ...: imported from here by the rest of gan1d)
     HOLDOUT, MIN_ROWS, Component, Target, component_std, family_distribution, parse_target, target_raw)
 
@@ -39,6 +38,8 @@ class Data:
 
 @dataclass(frozen=True)
 class Model:
+    """G's and D's layers (widths, activations, D's minibatch, rank and pack inputs) and their initialisation."""
+
     hidden: int = spec(at_least(1))  # G's hidden units (at least; see hidden_per_mode)
     hidden_per_mode: int = spec(at_least(0))  # ... raised to this many per target component (Params.g_model)
     g_activation: str = spec(one_of("softplus", "tanh"))  # G's hidden layer: softplus (kinks; the seed's) or tanh (steps)
@@ -120,6 +121,8 @@ class Robustness:
 
 @dataclass(frozen=True)
 class Evaluate:
+    """The `evaluate` stage: how many generated points it scores and the bins of its histogram over the plot window."""
+
     n_points: int = spec(at_least(10))
     bins: int = spec(at_least(2))
 
@@ -135,6 +138,8 @@ class Gate:
 
 @dataclass(frozen=True)
 class Render:
+    """The pictures and the MP4 of the `render` stage: frames per second, resolution and size in inches."""
+
     fps: int = spec(between(1, 240))
     dpi: int = spec(between(20, 600))
     width: float = spec(between(1.0, 40.0))
@@ -143,6 +148,8 @@ class Render:
 
 @dataclass(frozen=True)
 class Params:
+    """The whole of params.yaml: one seed and one section per concern, validated by :func:`parse_params`."""
+
     seed: int = spec(between(0, 2**31 - 1))
     target: Target = spec()
     noise: Noise = spec()
@@ -220,43 +227,6 @@ class Scaling:
     spread: float
 
 
-def _convert(value: Any, kind: Any, key: str) -> Any:
-    """Check ``value`` against the annotation ``kind`` and return it converted (lists become tuples)."""
-    if kind is Target:
-        return parse_target(value, key)
-    if dataclasses.is_dataclass(kind):
-        return _build(kind, value, key)
-    return convert(value, kind, key)
-
-
-def _build(cls: type, raw: Any, prefix: str) -> Any:
-    where = prefix or "params.yaml"
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: got {raw!r}; expected a mapping of keys to values")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    for key in raw:
-        if key not in fields:
-            raise ConfigError(
-                f"{_join(prefix, str(key))}: unknown key; allowed keys: {', '.join(fields)}"
-            )
-    values = {}
-    for name, fld in fields.items():
-        key = _join(prefix, name)
-        if name not in raw:
-            raise ConfigError(f"{key}: missing key")
-        value = _convert(raw[name], hints[name], key)
-        check = fld.metadata.get("check")
-        if check is not None and not check(value):
-            raise ConfigError(f"{key}: got {raw[name]!r}; allowed: {fld.metadata['allowed']}")
-        values[name] = value
-    return cls(**values)
-
-
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
-
-
 def _cross_checks(p: Params) -> None:
     """Rules that involve more than one key."""
     t = p.target
@@ -304,7 +274,7 @@ def _cross_checks(p: Params) -> None:
 
 def parse_params(raw: Any) -> Params:
     """Validate an already-loaded params mapping."""
-    params = _build(Params, raw, "")
+    params = build(Params, raw, "", {Target: parse_target})
     _cross_checks(params)
     return params
 
@@ -332,15 +302,7 @@ def load_params(path: str | Path = "params.yaml") -> Params:
 
 def to_dict(params: Any) -> dict[str, Any]:
     """The dataclass tree as plain dicts and lists, ready to dump back to YAML (``target`` in its own form)."""
-    out = _plain(dataclasses.asdict(params))
+    out = plain(dataclasses.asdict(params))
     if isinstance(params, Params):
         out["target"] = target_raw(params.target)
     return out
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    return v

@@ -25,6 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from gan1d.errors import phase
 from gan1d.io import atomic_path
 
 FORMAT = "gan1d-resume-1"
@@ -107,6 +108,7 @@ class ResumePoint:
         with atomic_path(self.path) as tmp:
             tmp.write_bytes(buffer.getvalue())
         self._last = time.monotonic()
+        phase("resumable")  # tests: a worker that saved a point waits here, so a kill finds it not yet done
 
     def clear(self) -> None:
         """Remove the resume point (the run completed)."""

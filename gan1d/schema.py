@@ -1,4 +1,5 @@
-"""The building blocks of params.yaml's validation: value rules and the conversion of one typed value.
+"""The building blocks of params.yaml's validation: value rules, the conversion of one typed value, and a tree of
+frozen dataclasses built from a mapping (:func:`build`).
 
 A rule is ``{"check": predicate, "allowed": text}`` in a dataclass field's metadata; :func:`convert` checks a
 value's type against its annotation. Both raise nothing but :class:`ConfigError`, whose message names the key.
@@ -6,6 +7,7 @@ value's type against its annotation. Both raise nothing but :class:`ConfigError`
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import typing
 from dataclasses import field
@@ -75,3 +77,47 @@ def convert(value: Any, kind: Any, key: str) -> Any:
             raise ConfigError(f"{key}: got {value!r}; expected a string")
         return value
     raise TypeError(f"unsupported annotation {kind!r}")  # a bug in gan1d, not in params
+
+
+def build(cls: type, raw: Any, prefix: str, special: dict[type, Callable[[Any, str], Any]]) -> Any:
+    """The frozen dataclass ``cls`` from the mapping ``raw`` (the keys under ``prefix``), every field checked:
+    unknown and missing keys, the annotation (:func:`convert`; nested dataclasses recursively; a type in
+    ``special`` by its own parser ``special[kind](value, key)``) and the field's rule (:func:`spec`)."""
+    where = prefix or "params.yaml"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: got {raw!r}; expected a mapping of keys to values")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in raw:
+        if key not in fields:
+            raise ConfigError(f"{_join(prefix, str(key))}: unknown key; allowed keys: {', '.join(fields)}")
+    values = {}
+    for name, fld in fields.items():
+        key = _join(prefix, name)
+        if name not in raw:
+            raise ConfigError(f"{key}: missing key")
+        kind = hints[name]
+        if kind in special:
+            value = special[kind](raw[name], key)
+        elif dataclasses.is_dataclass(kind):
+            value = build(kind, raw[name], key, special)
+        else:
+            value = convert(raw[name], kind, key)
+        check = fld.metadata.get("check")
+        if check is not None and not check(value):
+            raise ConfigError(f"{key}: got {raw[name]!r}; allowed: {fld.metadata['allowed']}")
+        values[name] = value
+    return cls(**values)
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def plain(v: Any) -> Any:
+    """``v`` with every tuple a list, in dicts and lists at any depth (for YAML)."""
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [plain(x) for x in v]
+    return v

@@ -146,7 +146,10 @@ def median_of(reps: int, fn, *args) -> float:
 
 def copy_repo(dest: Path) -> None:
     files = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True,
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         check=True,
     ).stdout.split()
     for rel in files:
@@ -154,8 +157,13 @@ def copy_repo(dest: Path) -> None:
         if src.is_file() and not rel.startswith("data/") and rel != "dvc.lock":
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / rel)
-    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@example.com",
-           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "b@example.com",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "b@example.com",
+    }
     for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "bench"]):
         subprocess.run(cmd, cwd=dest, check=True, env=env)
 
@@ -196,13 +204,21 @@ def pipeline_times(stages: list[str], noop_reps: int) -> dict:
         for stage in stages:
             stage_seconds[stage], stage_rss[stage] = timed(["dvc", "repro", "-f", "-s", stage], warm, GAN1D_CACHE=cache)
         robustness = {
-            workers: timed(["dvc", "repro", "-f", "-s", "robustness"], warm, GAN1D_CACHE=cache, GAN1D_WORKERS=workers)[0]
+            workers: timed(["dvc", "repro", "-f", "-s", "robustness"], warm, GAN1D_CACHE=cache, GAN1D_WORKERS=workers)[
+                0
+            ]
             for workers in ("1", "2")
         }
         noop = statistics.median(timed(["dvc", "repro"], warm)[0] for _ in range(noop_reps))
-    return {"cold_chain_seconds": cold_chain, "warm_cache_chain_seconds": warm_chain, "stage_seconds": stage_seconds,
-            "stage_peak_rss_mib": stage_rss, "robustness_seconds": robustness, "noop_repro_seconds": noop,
-            "robustness_2_workers_over_train": robustness["2"] / stage_seconds["train"]}
+    return {
+        "cold_chain_seconds": cold_chain,
+        "warm_cache_chain_seconds": warm_chain,
+        "stage_seconds": stage_seconds,
+        "stage_peak_rss_mib": stage_rss,
+        "robustness_seconds": robustness,
+        "noop_repro_seconds": noop,
+        "robustness_2_workers_over_train": robustness["2"] / stage_seconds["train"],
+    }
 
 
 def main() -> None:
@@ -232,18 +248,28 @@ def main() -> None:
     res.update(pipeline_times(stages, noop_reps=3))
 
     print(f"machine: {res['machine']}")
-    print(f"adversarial steps/s   per-step loop {res['naive_steps_per_s']:10.0f}   compiled {res['compiled_steps_per_s']:10.0f}"
-          f"   speedup {res['speedup']:6.1f}x   (compiled, with a frame every {classic.train.log_every} steps: "
-          f"{res['compiled_steps_per_s_with_frames']:.0f})")
-    print(f"pretraining steps/s   per-step loop {res['naive_pretrain_steps_per_s']:10.0f}   compiled "
-          f"{res['compiled_pretrain_steps_per_s']:10.0f}   speedup {res['pretrain_speedup']:6.1f}x")
-    print(f"main chain (dvc repro evaluate render, empty DVC cache): {res['cold_chain_seconds']:.1f} s with an empty "
-          f"compile cache, {res['warm_cache_chain_seconds']:.1f} s with a warm one;  no-op dvc repro: "
-          f"{res['noop_repro_seconds']:.2f} s")
-    print(f"robustness ({params.robustness.count} seeds): {res['robustness_seconds']['1']:.1f} s on 1 worker, "
-          f"{res['robustness_seconds']['2']:.1f} s on 2 = {res['robustness_2_workers_over_train']:.2f}x the train stage")
+    print(
+        f"adversarial steps/s   per-step loop {res['naive_steps_per_s']:10.0f}   compiled {res['compiled_steps_per_s']:10.0f}"
+        f"   speedup {res['speedup']:6.1f}x   (compiled, with a frame every {classic.train.log_every} steps: "
+        f"{res['compiled_steps_per_s_with_frames']:.0f})"
+    )
+    print(
+        f"pretraining steps/s   per-step loop {res['naive_pretrain_steps_per_s']:10.0f}   compiled "
+        f"{res['compiled_pretrain_steps_per_s']:10.0f}   speedup {res['pretrain_speedup']:6.1f}x"
+    )
+    print(
+        f"main chain (dvc repro evaluate render, empty DVC cache): {res['cold_chain_seconds']:.1f} s with an empty "
+        f"compile cache, {res['warm_cache_chain_seconds']:.1f} s with a warm one;  no-op dvc repro: "
+        f"{res['noop_repro_seconds']:.2f} s"
+    )
+    print(
+        f"robustness ({params.robustness.count} seeds): {res['robustness_seconds']['1']:.1f} s on 1 worker, "
+        f"{res['robustness_seconds']['2']:.1f} s on 2 = {res['robustness_2_workers_over_train']:.2f}x the train stage"
+    )
     for stage in stages:
-        print(f"  stage {stage:<10} {res['stage_seconds'][stage]:6.2f} s   peak RSS {res['stage_peak_rss_mib'][stage]:7.0f} MiB")
+        print(
+            f"  stage {stage:<10} {res['stage_seconds'][stage]:6.2f} s   peak RSS {res['stage_peak_rss_mib'][stage]:7.0f} MiB"
+        )
     print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in res.items()}, sort_keys=True))
 
 

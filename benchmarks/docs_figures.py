@@ -39,9 +39,18 @@ import tutorial_figures  # noqa: E402  (benchmarks/ is not a package)
 
 DOCS = ROOT / "docs"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
-OFFLINE = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
-           "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9",
-           "--proxy-bypass-list=<-loopback>", "--virtual-time-budget=20000", "--window-size=1000,1200"]
+OFFLINE = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--hide-scrollbars",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
+    "--virtual-time-budget=20000",
+    "--window-size=1000,1200",
+]
 
 
 def _dvc(*args: str) -> str:
@@ -66,8 +75,9 @@ def plots(out: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="gan1d-plots-") as tmp:
         page = Path(tmp) / "plots" / "index.html"
         _dvc("plots", "show", "-o", str(page.parent))
-        subprocess.run([browser, *OFFLINE, f"--screenshot={out}", page.as_uri()], check=True, capture_output=True,
-                       timeout=180)
+        subprocess.run(
+            [browser, *OFFLINE, f"--screenshot={out}", page.as_uri()], check=True, capture_output=True, timeout=180
+        )
     tutorial_figures._wrote(out)
 
 

@@ -37,18 +37,51 @@ class Cluster:
         self.folder, self.procs = folder, []
         env = {**os.environ, "GAN1D_CACHE": "off"}
         scheduler_file = folder / "scheduler.json"
-        self.procs.append(subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                            "--no-dashboard", "--scheduler-file", str(scheduler_file)],
-                                           cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        self.procs.append(
+            subprocess.Popen(
+                [
+                    str(BIN / "dask"),
+                    "scheduler",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--no-dashboard",
+                    "--scheduler-file",
+                    str(scheduler_file),
+                ],
+                cwd=folder,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         deadline = time.monotonic() + 60
         while not (scheduler_file.exists() and scheduler_file.read_text()):
             if time.monotonic() > deadline:
                 raise SystemExit("the Dask scheduler did not start")
             time.sleep(0.1)
         self.address = json.loads(scheduler_file.read_text())["address"]
-        self.workers = [subprocess.Popen([str(BIN / "dask"), "worker", self.address, "--no-nanny", "--nthreads", "1",
-                                          "--no-dashboard", "--host", "127.0.0.1"], cwd=folder, env=env,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
+        self.workers = [
+            subprocess.Popen(
+                [
+                    str(BIN / "dask"),
+                    "worker",
+                    self.address,
+                    "--no-nanny",
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                ],
+                cwd=folder,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(workers)
+        ]
         self.procs += self.workers
         from distributed import Client
 
@@ -83,8 +116,11 @@ def one_run(params, workers: int, kill_after: float | None) -> dict:
             pids = client.run(os.getpid)
             out: dict = {}
             began = time.monotonic()
-            thread = threading.Thread(target=lambda: out.setdefault(
-                "r", robustness.run(params, Runtime(workers=2, scheduler=cluster.address))))
+            thread = threading.Thread(
+                target=lambda: out.setdefault(
+                    "r", robustness.run(params, Runtime(workers=2, scheduler=cluster.address))
+                )
+            )
             thread.start()
             killed = reassigned = None
             if kill_after is not None:
@@ -100,8 +136,12 @@ def one_run(params, workers: int, kill_after: float | None) -> dict:
                     time.sleep(0.02)
             thread.join()
             done = time.monotonic()
-            return {"run": done - began, "kill to end": done - killed if killed else None,
-                    "kill to reassigned": reassigned - killed if reassigned else None, "results": results(out["r"])}
+            return {
+                "run": done - began,
+                "kill to end": done - killed if killed else None,
+                "kill to reassigned": reassigned - killed if reassigned else None,
+                "results": results(out["r"]),
+            }
         finally:
             cluster.close()
 
@@ -110,8 +150,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--params", default="params.yaml")
     ap.add_argument("--count", type=int, default=4, help="seeds (two shards)")
-    ap.add_argument("--at", type=float, nargs="+", default=[0.0, 0.5],
-                    help="when to kill: fractions of the undisturbed run after the shard started")
+    ap.add_argument(
+        "--at",
+        type=float,
+        nargs="+",
+        default=[0.0, 0.5],
+        help="when to kill: fractions of the undisturbed run after the shard started",
+    )
     ap.add_argument("--spare", action="store_true", help="one worker more than there are shards")
     ap.add_argument("--repeat", type=int, default=1, help="pairs of runs (undisturbed, killed) per fraction")
     args = ap.parse_args()
@@ -119,16 +164,20 @@ def main() -> None:
     raw["robustness"]["count"] = args.count
     params = parse_params(raw)
     workers = 3 if args.spare else 2
-    print(f"| workers | kill | undisturbed run (s) | run with the kill (s) | cost (s) | kill to reassigned (s) | same bytes |")
+    print(
+        f"| workers | kill | undisturbed run (s) | run with the kill (s) | cost (s) | kill to reassigned (s) | same bytes |"
+    )
     print(f"|---|---|---|---|---|---|---|", flush=True)
     for _ in range(args.repeat):
         for at in args.at:  # each disturbed run right after an undisturbed one: the machine's load drifts
             base = one_run(params, workers, None)
             hit = one_run(params, workers, at * base["run"])
             restart = f"{hit['kill to reassigned']:.2f}" if hit["kill to reassigned"] is not None else "-"
-            print(f"| {workers} | at {at:.0%} of the run | {base['run']:.1f} | {hit['run']:.1f} | "
-                  f"{hit['run'] - base['run']:+.1f} | {restart} | {'yes' if hit['results'] == base['results'] else 'NO'} |",
-                  flush=True)
+            print(
+                f"| {workers} | at {at:.0%} of the run | {base['run']:.1f} | {hit['run']:.1f} | "
+                f"{hit['run'] - base['run']:+.1f} | {restart} | {'yes' if hit['results'] == base['results'] else 'NO'} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

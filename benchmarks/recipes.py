@@ -64,8 +64,10 @@ def main() -> None:
     args = ap.parse_args()
     rt = runtime.from_environ()
     cells = []
-    print("| recipe | target | success | all modes | median W1 / std | worst W1 / std | median fold | worst fold | "
-          "median tail W1 / std | training part itself (W1 / std) | NaN | seconds |")
+    print(
+        "| recipe | target | success | all modes | median W1 / std | worst W1 / std | median fold | worst fold | "
+        "median tail W1 / std | training part itself (W1 / std) | NaN | seconds |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
     for name in args.recipes.split(","):
         for target in args.targets.split(","):
@@ -73,18 +75,24 @@ def main() -> None:
             s = robustness.run(recipe(name, suite[target], args.first_seed, args.count, args.set), rt).summary()
             cell = {"recipe": name, "target": target, **s, "seconds": round(time.perf_counter() - start)}
             cells.append(cell)
-            print(f"| {name} | {target} | {s['success_rate']:.0%} | {s['all_modes_rate']:.0%} | "
-                  f"{s['median_w1_std']} | {s['worst_w1_std']} | {s['median_fold_share']} | {s['worst_fold_share']} | "
-                  f"{s.get('median_tail_w1_std', '-')} | {s.get('baseline_w1_std', '-')} | {s['nan_count']} | "
-                  f"{cell['seconds']} |", flush=True)
+            print(
+                f"| {name} | {target} | {s['success_rate']:.0%} | {s['all_modes_rate']:.0%} | "
+                f"{s['median_w1_std']} | {s['worst_w1_std']} | {s['median_fold_share']} | {s['worst_fold_share']} | "
+                f"{s.get('median_tail_w1_std', '-')} | {s.get('baseline_w1_std', '-')} | {s['nan_count']} | "
+                f"{cell['seconds']} |",
+                flush=True,
+            )
     print()
     targets = list(dict.fromkeys(c["target"] for c in cells))
     print("| recipe | " + " | ".join(targets) + " |")
     print("|---|" + "---|" * len(targets))
     for name in dict.fromkeys(c["recipe"] for c in cells):
         row = {c["target"]: c for c in cells if c["recipe"] == name}
-        print(f"| {name} | " + " | ".join(
-            f"{row[t]['success_rate']:.0%} ({row[t]['median_w1_std']})" for t in targets) + " |")
+        print(
+            f"| {name} | "
+            + " | ".join(f"{row[t]['success_rate']:.0%} ({row[t]['median_w1_std']})" for t in targets)
+            + " |"
+        )
     print(json.dumps({"first_seed": args.first_seed, "count": args.count, "set": args.set, "cells": cells}))
 
 

@@ -57,14 +57,28 @@ from gan1d.config import load_params, parse_params, to_dict  # noqa: E402
 
 OUT = ROOT / "docs" / "figures"
 DVC_YAML = ROOT / "dvc.yaml"
-FIGURES = ("generator_losses.png", "classic_w1_per_seed.png", "classic_densities.png", "classic_final.png",
-           "quality.png", "steps_w1.png", "step3_densities.png")
+FIGURES = (
+    "generator_losses.png",
+    "classic_w1_per_seed.png",
+    "classic_densities.png",
+    "classic_final.png",
+    "quality.png",
+    "steps_w1.png",
+    "step3_densities.png",
+)
 DEFAULT_QUALITY = "data/train/live/plots/metrics/quality/w1.tsv"  # the default run's curve, as committed
 
 
 def adam(learning_rate: float) -> dict:
-    return {"name": "adam", "learning_rate": learning_rate, "schedule": "cosine", "decay_rate": 1.0,
-            "decay_steps": 1, "beta1": 0.5, "beta2": 0.99}
+    return {
+        "name": "adam",
+        "learning_rate": learning_rate,
+        "schedule": "cosine",
+        "decay_rate": 1.0,
+        "decay_steps": 1,
+        "beta1": 0.5,
+        "beta2": 0.99,
+    }
 
 
 # The tutorial's steps: (name, label, the params each sets on top of the steps before it). The names are the
@@ -74,30 +88,42 @@ def adam(learning_rate: float) -> dict:
 STEPS: list[tuple[str, str, dict]] = [
     ("classic", "0: classic", {}),
     ("scaled", "1: scaled\ncoordinates", {"model.scale_inputs": True}),
-    ("adam-r1", "2: two-time-scale\nAdam + R1", {
-        "train.use_pretrained": False,
-        "train.d_optimizer": adam(0.016),
-        "train.g_optimizer": adam(0.008),
-        "train.penalty": "r1",
-        "train.r1_gamma": 0.1,
-    }),
-    ("tanh-strata", "3: tanh steps,\nstratified, ranks", {
-        "model.g_activation": "tanh",
-        "model.hidden_per_mode": 2,
-        "model.bias_stddev": 1.0,
-        "model.g_steepness": 2.0,
-        "model.g_kinks": "uniform",
-        "train.stratify": True,
-        "model.rank": True,
-        "train.rank_until": 1.0,
-    }),
-    ("longer", "4: longer", {
-        "train.steps": 30000,
-        "train.batch": 128,
-        "train.ema": 0.9997,
-        "train.log_every": 150,
-        "train.loss_every": 20,
-    }),
+    (
+        "adam-r1",
+        "2: two-time-scale\nAdam + R1",
+        {
+            "train.use_pretrained": False,
+            "train.d_optimizer": adam(0.016),
+            "train.g_optimizer": adam(0.008),
+            "train.penalty": "r1",
+            "train.r1_gamma": 0.1,
+        },
+    ),
+    (
+        "tanh-strata",
+        "3: tanh steps,\nstratified, ranks",
+        {
+            "model.g_activation": "tanh",
+            "model.hidden_per_mode": 2,
+            "model.bias_stddev": 1.0,
+            "model.g_steepness": 2.0,
+            "model.g_kinks": "uniform",
+            "train.stratify": True,
+            "model.rank": True,
+            "train.rank_until": 1.0,
+        },
+    ),
+    (
+        "longer",
+        "4: longer",
+        {
+            "train.steps": 30000,
+            "train.batch": 128,
+            "train.ema": 0.9997,
+            "train.log_every": 150,
+            "train.loss_every": 20,
+        },
+    ),
 ]
 TRAINED_STEPS = 4  # steps 0-3 are trained here (the classic length); step 4 is the default recipe
 
@@ -105,11 +131,22 @@ TRAINED_STEPS = 4  # steps 0-3 are trained here (the classic length); step 4 is 
 SIDE: list[tuple[str, str, dict]] = [
     ("classic, loss: minimax", "classic", {"train.loss": "minimax"}),
     ("adam-r1 without R1", "adam-r1", {"train.penalty": "none"}),
-    ("tanh-strata, only the generator", "tanh-strata",
-     {"train.stratify": False, "model.rank": False, "train.rank_until": 0.0}),
-    ("tanh-strata, only the batches", "tanh-strata",
-     {"model.g_activation": "softplus", "model.hidden_per_mode": 0, "model.bias_stddev": 0.0,
-      "model.g_steepness": 1.0, "model.g_kinks": "random"}),
+    (
+        "tanh-strata, only the generator",
+        "tanh-strata",
+        {"train.stratify": False, "model.rank": False, "train.rank_until": 0.0},
+    ),
+    (
+        "tanh-strata, only the batches",
+        "tanh-strata",
+        {
+            "model.g_activation": "softplus",
+            "model.hidden_per_mode": 0,
+            "model.bias_stddev": 0.0,
+            "model.g_steepness": 1.0,
+            "model.g_kinks": "random",
+        },
+    ),
     ("tanh-strata, loss: minimax", "tanh-strata", {"train.loss": "minimax"}),
 ]
 
@@ -219,22 +256,31 @@ def pipeline_run(raw: dict, tmp: Path) -> tuple[dict, Path]:
 
 def quality_figure(classic_tsv: Path, path: Path, success_w1: float) -> dict:
     """Quality over training of the classic run and of the committed default run; returns the numbers it shows."""
+
     def read(text: str) -> tuple[np.ndarray, np.ndarray]:
         rows = [line.split("\t") for line in text.strip().splitlines()[1:]]
         return np.array([float(r[0]) for r in rows]), np.array([float(r[1]) for r in rows])
 
-    committed = subprocess.run(["git", "show", f"HEAD:{DEFAULT_QUALITY}"], cwd=ROOT, capture_output=True,
-                               text=True, check=True).stdout
+    committed = subprocess.run(
+        ["git", "show", f"HEAD:{DEFAULT_QUALITY}"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     fig = Figure(figsize=(7.0, 4.0), dpi=100)
     ax = fig.add_subplot()
     numbers = {}
-    for name, text, label, color in (("classic", classic_tsv.read_text(), "classic (1,200 steps of batch 12)", "C3"),
-                                     ("default", committed, "default (30,000 steps of batch 128)", "C0")):
+    for name, text, label, color in (
+        ("classic", classic_tsv.read_text(), "classic (1,200 steps of batch 12)", "C3"),
+        ("default", committed, "default (30,000 steps of batch 128)", "C0"),
+    ):
         step, w1 = read(text)
         below = step[w1 < success_w1]
-        numbers[name] = {"first_step": int(step[0]), "first_w1": float(w1[0]), "last_step": int(step[-1]),
-                         "last_w1": float(w1[-1]), "lowest_w1": float(w1.min()),
-                         "first_step_below_success": int(below[0]) if len(below) else None}
+        numbers[name] = {
+            "first_step": int(step[0]),
+            "first_w1": float(w1[0]),
+            "last_step": int(step[-1]),
+            "last_w1": float(w1[-1]),
+            "lowest_w1": float(w1.min()),
+            "first_step_below_success": int(below[0]) if len(below) else None,
+        }
         ax.plot(step, w1, color=color, label=f"{label}: last W1 {w1[-1]:.4g}")
     ax.axhline(success_w1, color="k", ls="--", lw=1, label=f"success: W1 < {success_w1:g} (0.1 target std)")
     ax.set_xscale("log")
@@ -296,12 +342,22 @@ def main(argv: list[str] | None = None) -> None:
             rows[name] = result.per_seed
             numbers["steps"][name] = result.summary()
             print(f"{name}: {json.dumps(numbers['steps'][name])}", flush=True)
-            pictures = {"classic": ("classic_w1_per_seed.png", "classic_densities.png"),
-                        "tanh-strata": (None, "step3_densities.png")}.get(name)
+            pictures = {
+                "classic": ("classic_w1_per_seed.png", "classic_densities.png"),
+                "tanh-strata": (None, "step3_densities.png"),
+            }.get(name)
             if pictures:
                 w1_path = args.out / pictures[0] if pictures[0] else tmp / "w1.png"
-                render_seeds(result.samples, result.seeds, result.per_seed, targets.of(params), params.window,
-                             params.render, w1_path, args.out / pictures[1])
+                render_seeds(
+                    result.samples,
+                    result.seeds,
+                    result.per_seed,
+                    targets.of(params),
+                    params.window,
+                    params.render,
+                    w1_path,
+                    args.out / pictures[1],
+                )
                 for picture in pictures:
                     if picture:
                         _wrote(args.out / picture)

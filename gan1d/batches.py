@@ -21,7 +21,9 @@ from gan1d.config import Params
 REAL, D_NOISE, G_NOISE, MIX, BLUR_REAL, BLUR_FAKE, BLUR_G = 1, 2, 3, 4, 5, 6, 7
 
 
-def per_replica(seeds: tf.Tensor, stream: int, counters: Sequence[tf.Tensor], draw: Callable[[tf.Tensor], tf.Tensor]) -> tf.Tensor:
+def per_replica(
+    seeds: tf.Tensor, stream: int, counters: Sequence[tf.Tensor], draw: Callable[[tf.Tensor], tf.Tensor]
+) -> tf.Tensor:
     """Stack ``draw(key)`` over replicas, each key a stateless seed pair for (seed, stream, counters).
 
     A loop over the seeds inside the program (``map_fn``), not a Python loop: the compiled program
@@ -79,9 +81,21 @@ class Batches:
         # Stratified batches index the sorted data: slice i of [0, 1) is slice i of the data's order.
         pool = tf.constant(np.sort(real, axis=1), tf.float32) if t.stratify else tf.constant(real, tf.float32)
         spaced = tf.constant(np.linspace(-params.noise.range, params.noise.range, t.batch), tf.float32)[None, :, None]
-        blur_until = max(t.instance_noise_until * t.steps, 1.0)  # divides the step: a constant (see training.make_optimizer)
-        return cls(tf.constant(list(seeds), tf.int32), t.batch, pool, t.stratify, params.noise.range, spaced, jitter,
-                   t.instance_noise, blur_scale, blur_until)
+        blur_until = max(
+            t.instance_noise_until * t.steps, 1.0
+        )  # divides the step: a constant (see training.make_optimizer)
+        return cls(
+            tf.constant(list(seeds), tf.int32),
+            t.batch,
+            pool,
+            t.stratify,
+            params.noise.range,
+            spaced,
+            jitter,
+            t.instance_noise,
+            blur_scale,
+            blur_until,
+        )
 
     def uniform(self, stream: int, *counters: tf.Tensor) -> tf.Tensor:
         """(R, size, 1) uniforms on [0, 1)."""

@@ -41,9 +41,17 @@ def suite(path: Path) -> dict[str, dict]:
     return named
 
 
-def target_block(name: str | None, targets: Path, family: str | None = None, args: list[float] | None = None,
-                 loc: float | None = None, scale: float | None = None, data: str | None = None,
-                 column: str | None = None, holdout: float | None = None) -> tuple[dict, str]:
+def target_block(
+    name: str | None,
+    targets: Path,
+    family: str | None = None,
+    args: list[float] | None = None,
+    loc: float | None = None,
+    scale: float | None = None,
+    data: str | None = None,
+    column: str | None = None,
+    holdout: float | None = None,
+) -> tuple[dict, str]:
     """The ``target:`` block that one of the three forms of `gan1d target` asks for, and a name for it."""
     if sum(x is not None for x in (name, family, data)) != 1:
         raise ConfigError("gan1d target: give one of NAME (a suite target), --family NAME or --data PATH")
@@ -55,8 +63,12 @@ def target_block(name: str | None, targets: Path, family: str | None = None, arg
             raise ConfigError(f"{targets}: target {name!r} must be a mapping (a target block); got {named[name]!r}")
         return named[name], f"suite target {name!r} ({targets})"
     if family is not None:
-        block = {"family": family, "args": list(args or []), "loc": 0.0 if loc is None else loc,
-                 "scale": 1.0 if scale is None else scale}
+        block = {
+            "family": family,
+            "args": list(args or []),
+            "loc": 0.0 if loc is None else loc,
+            "scale": 1.0 if scale is None else scale,
+        }
         return block, f"scipy.stats.{family}"
     if column is None:
         from gan1d.datafile import only_column
@@ -109,8 +121,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("name", help="the preset's name, e.g. default or classic")
     p.add_argument("--presets", type=Path, default=Path("presets"))
     p.add_argument("--params", type=Path, default=Path("params.yaml"))
-    t = sub.add_parser("target", help="learn a suite target, a scipy.stats family or a data file's column "
-                                      "(rewrites only `target:`)")
+    t = sub.add_parser(
+        "target", help="learn a suite target, a scipy.stats family or a data file's column (rewrites only `target:`)"
+    )
     t.add_argument("name", nargs="?", help="a target of targets/suite.yaml, e.g. classic, three, lognormal, faithful")
     t.add_argument("--family", help="a continuous scipy.stats distribution, e.g. lognorm, expon, t, uniform")
     t.add_argument("--args", type=float, nargs="*", default=[], metavar="A", help="its shape parameters")
@@ -124,9 +137,13 @@ def main(argv: list[str] | None = None) -> None:
     g = sub.add_parser("gate", help="fail if a quality metric regressed against BASE (dvc metrics diff)")
     g.add_argument("base", nargs="?", default="HEAD", help="git revision to compare the workspace with")
     g.add_argument("--params", type=Path, default=Path("params.yaml"))
-    r = sub.add_parser("report", help="write a Markdown report of the workspace against BASE (metrics, params, pictures)")
+    r = sub.add_parser(
+        "report", help="write a Markdown report of the workspace against BASE (metrics, params, pictures)"
+    )
     r.add_argument("base", nargs="?", default="HEAD", help="git revision to compare the workspace with")
-    r.add_argument("-o", "--out", type=Path, default=Path("report.md"), help="the Markdown file (pictures go next to it)")
+    r.add_argument(
+        "-o", "--out", type=Path, default=Path("report.md"), help="the Markdown file (pictures go next to it)"
+    )
     r.add_argument("--params", type=Path, default=Path("params.yaml"))
     c = sub.add_parser("clean", help="remove the resume points of interrupted runs (GAN1D_CACHE/resume)")
     c.add_argument("--compile-cache", action="store_true", help="remove XLA's compile cache (GAN1D_CACHE/xla) too")
@@ -134,9 +151,19 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "preset":
         run_main(lambda: preset(args.name, args.presets, args.params))
     elif args.command == "target":
+
         def set_target() -> None:
-            block, label = target_block(args.name, args.targets, args.family, args.args, args.loc, args.scale,
-                                        args.data, args.column, args.holdout)
+            block, label = target_block(
+                args.name,
+                args.targets,
+                args.family,
+                args.args,
+                args.loc,
+                args.scale,
+                args.data,
+                args.column,
+                args.holdout,
+            )
             target(args.params, block, label)
 
         run_main(set_target)

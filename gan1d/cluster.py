@@ -19,13 +19,18 @@ from gan1d.runtime import SCHEDULER
 
 
 TLS_VARIABLES = "DASK_DISTRIBUTED__COMM__TLS__CA_FILE, DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT and ..._CLIENT__KEY"
-TLS_FILES = {"ca-file": "DASK_DISTRIBUTED__COMM__TLS__CA_FILE", "client.cert": "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT",
-             "client.key": "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY"}
+TLS_FILES = {
+    "ca-file": "DASK_DISTRIBUTED__COMM__TLS__CA_FILE",
+    "client.cert": "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT",
+    "client.key": "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY",
+}
 
 
 def _tls_needed(address: str, why: str) -> ConfigError:
-    return ConfigError(f"{SCHEDULER}={address}: {why}; TLS certificates are needed: set {TLS_VARIABLES} "
-                       f"(Dask's distributed.comm.tls.* settings; see docs/cluster.md)")
+    return ConfigError(
+        f"{SCHEDULER}={address}: {why}; TLS certificates are needed: set {TLS_VARIABLES} "
+        f"(Dask's distributed.comm.tls.* settings; see docs/cluster.md)"
+    )
 
 
 def connect(address: str):
@@ -37,14 +42,18 @@ def connect(address: str):
     from distributed.comm.core import CommClosedError
 
     tls = address.startswith("tls://")
-    if tls and not (dask.config.get("distributed.comm.tls.client.cert", None)
-                    and dask.config.get("distributed.comm.tls.ca-file", None)):
+    if tls and not (
+        dask.config.get("distributed.comm.tls.client.cert", None)
+        and dask.config.get("distributed.comm.tls.ca-file", None)
+    ):
         raise _tls_needed(address, "this client has no TLS certificate and CA")
     for key, variable in TLS_FILES.items():
         path = dask.config.get(f"distributed.comm.tls.{key}", None)
         if tls and path and not Path(path).expanduser().is_file():
-            raise ConfigError(f"{SCHEDULER}={address}: the TLS file {path} (distributed.comm.tls.{key}, "
-                              f"e.g. {variable}) does not exist")
+            raise ConfigError(
+                f"{SCHEDULER}={address}: the TLS file {path} (distributed.comm.tls.{key}, "
+                f"e.g. {variable}) does not exist"
+            )
     try:
         return Client(address, timeout="10s")
     except CommClosedError as err:  # the TLS handshake failed, or the scheduler hung up (it wants TLS)
@@ -58,8 +67,10 @@ def connect(address: str):
     except RuntimeError as err:  # distributed.comm.require-encryption and a tcp:// address
         if "encryption required" not in str(err):
             raise
-        raise _tls_needed(address, "Dask is set to require encryption (distributed.comm.require-encryption): "
-                                   "the address must start tls://") from None
+        raise _tls_needed(
+            address,
+            "Dask is set to require encryption (distributed.comm.require-encryption): the address must start tls://",
+        ) from None
     except TypeError as err:  # no SSL context: TLS settings that Dask could not use
         if "ssl_context" not in str(err):
             raise
@@ -94,12 +105,16 @@ def run_on_dask(params: Params, seeds: list[int], workers: int | None, address: 
         futures = client.map(run_shard, [params] * len(parts), parts, pure=False)
         labels = {f.key: _label(part) for f, part in zip(futures, parts)}
         try:
-            with tqdm(total=len(parts), desc="robustness (Dask shards)", unit="shard", leave=False, disable=None) as bar:
+            with tqdm(
+                total=len(parts), desc="robustness (Dask shards)", unit="shard", leave=False, disable=None
+            ) as bar:
                 for _ in as_completed(futures):
                     bar.update(1)
             return client.gather(futures)
         except KilledWorker as err:
             key = getattr(err, "task", None)
-            raise WorkerLost(f"robustness: on the Dask cluster, the shard of {labels.get(key, 'some seeds')} lost "
-                             f"{err.allowed_failures + 1} workers, each while running it (see the workers' logs); "
-                             f"rerun `dvc repro` once the cluster is healthy") from None
+            raise WorkerLost(
+                f"robustness: on the Dask cluster, the shard of {labels.get(key, 'some seeds')} lost "
+                f"{err.allowed_failures + 1} workers, each while running it (see the workers' logs); "
+                f"rerun `dvc repro` once the cluster is healthy"
+            ) from None

@@ -17,7 +17,15 @@ import yaml
 from gan1d.errors import ConfigError
 from gan1d.schema import at_least, below_one, between, build, one_of, plain, positive, spec
 from gan1d.targetspec import (  # noqa: F401 (Component, MIN_ROWS, ...: imported from here by the rest of gan1d)
-    HOLDOUT, MIN_ROWS, Component, Target, component_std, family_distribution, parse_target, target_raw)
+    HOLDOUT,
+    MIN_ROWS,
+    Component,
+    Target,
+    component_std,
+    family_distribution,
+    parse_target,
+    target_raw,
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,9 @@ class Model:
 
     hidden: int = spec(at_least(1))  # G's hidden units (at least; see hidden_per_mode)
     hidden_per_mode: int = spec(at_least(0))  # ... raised to this many per target component (Params.g_model)
-    g_activation: str = spec(one_of("softplus", "tanh"))  # G's hidden layer: softplus (kinks; the seed's) or tanh (steps)
+    g_activation: str = spec(
+        one_of("softplus", "tanh")
+    )  # G's hidden layer: softplus (kinks; the seed's) or tanh (steps)
     d_hidden: int = spec(at_least(1))  # units of each of D's hidden layers (the seed program: 2 * hidden)
     minibatch: bool = spec()
     rank: bool = spec()  # D also sees each sample's rank in its batch (its empirical CDF value)
@@ -53,7 +63,9 @@ class Model:
     init_stddev: float = spec(positive())
     bias_stddev: float = spec(at_least(0.0))  # biases ~ N(0, bias_stddev); 0 = zeros (the seed's init)
     g_steepness: float = spec(positive())  # G's first layer starts this many times steeper (kernels and biases)
-    g_kinks: str = spec(one_of("random", "uniform"))  # where G's kinks (tanh: steps) start: from the random biases, or uniform over the noise range
+    g_kinks: str = spec(
+        one_of("random", "uniform")
+    )  # where G's kinks (tanh: steps) start: from the random biases, or uniform over the noise range
     scale_inputs: bool = spec()  # divide G's and D's inputs by noise.range, so both see O(1) values
     match_init: bool = spec()  # rescale G's last layer at init so its samples start with the target's mean and std
 
@@ -98,8 +110,12 @@ class Train:
     gp_weight: float = spec(at_least(0.0))
     ema: float = spec(below_one())
     instance_noise: float = spec(at_least(0.0))  # std of N(0, .) added to D's inputs, in target stds, at step 0
-    instance_noise_until: float = spec(between(0.0, 1.0))  # ... decaying to 0 (half cosine) by this fraction of the steps
-    rank_until: float = spec(between(0.0, 1.0))  # with model.rank: the rank input fades to 0 by this fraction (0 = never)
+    instance_noise_until: float = spec(
+        between(0.0, 1.0)
+    )  # ... decaying to 0 (half cosine) by this fraction of the steps
+    rank_until: float = spec(
+        between(0.0, 1.0)
+    )  # with model.rank: the rank input fades to 0 by this fraction (0 = never)
     use_pretrained: bool = spec()
     on_divergence: str = spec(one_of("stop", "continue"))  # a non-finite loss: stop with an error, or go on
     log_every: int = spec(at_least(1))
@@ -235,26 +251,18 @@ def _cross_checks(p: Params) -> None:
             f"pretrain.low: got {p.pretrain.low}; allowed: a number below pretrain.high ({p.pretrain.high})"
         )
     if p.train.loss_every > p.train.steps:
-        raise ConfigError(
-            f"train.loss_every: got {p.train.loss_every}; allowed: at most train.steps ({p.train.steps})"
-        )
+        raise ConfigError(f"train.loss_every: got {p.train.loss_every}; allowed: at most train.steps ({p.train.steps})")
     if p.robustness.first_seed + p.robustness.count > 2**31:
-        raise ConfigError(
-            f"robustness.count: got {p.robustness.count}; allowed: seeds that stay below 2**31"
-        )
+        raise ConfigError(f"robustness.count: got {p.robustness.count}; allowed: seeds that stay below 2**31")
     if p.train.log_every > p.train.steps:
-        raise ConfigError(
-            f"train.log_every: got {p.train.log_every}; allowed: at most train.steps ({p.train.steps})"
-        )
+        raise ConfigError(f"train.log_every: got {p.train.log_every}; allowed: at most train.steps ({p.train.steps})")
     if p.model.minibatch and p.train.batch < 2:
         raise ConfigError(
             f"train.batch: got {p.train.batch}; allowed: at least 2 with model.minibatch "
             "(the layer compares each sample with the others in its batch)"
         )
     if p.train.batch % p.model.pack:
-        raise ConfigError(
-            f"model.pack: got {p.model.pack}; allowed: a divisor of train.batch ({p.train.batch})"
-        )
+        raise ConfigError(f"model.pack: got {p.model.pack}; allowed: a divisor of train.batch ({p.train.batch})")
     if p.model.pack > 1 and p.model.rank:
         raise ConfigError(f"model.pack: got {p.model.pack}; allowed: 1 with model.rank (use one or the other)")
     if p.model.pack > 1 and p.train.stratify:

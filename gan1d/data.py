@@ -45,7 +45,9 @@ def read_heldout(path: str | Path) -> np.ndarray:
     return read_table(path, ["value"])["value"].to_numpy()
 
 
-def target_of(params: Params, real_path: str | Path, heldout_path: str | Path) -> tuple[Params, Target, np.ndarray | None]:
+def target_of(
+    params: Params, real_path: str | Path, heldout_path: str | Path
+) -> tuple[Params, Target, np.ndarray | None]:
     """What a stage scores against: (params, target, training part). A family target: params as they are,
     its mixture, no training part. A data target: params with the data's statistics filled in
     (:func:`gan1d.datafile.resolve`), the held-out part's distribution, and the training part."""

@@ -34,14 +34,18 @@ def read_column(path: str | Path, column: str) -> np.ndarray:
     bad = numeric.isna() & raw.notna()
     if bad.any():
         row = int(np.argmax(bad.to_numpy()))
-        raise ConfigError(f"target.column: {column!r} of {path} is not numeric: {int(bad.sum())} value(s) are "
-                          f"not numbers, the first in data row {row + 1} ({raw.iloc[row]!r})")
+        raise ConfigError(
+            f"target.column: {column!r} of {path} is not numeric: {int(bad.sum())} value(s) are "
+            f"not numbers, the first in data row {row + 1} ({raw.iloc[row]!r})"
+        )
     values = numeric.to_numpy(np.float64)
     nonfinite = ~np.isfinite(values)
     if nonfinite.any():
         row = int(np.argmax(nonfinite))
-        raise ConfigError(f"target.column: {column!r} of {path} has {int(nonfinite.sum())} missing or non-finite "
-                          f"value(s), the first in data row {row + 1}; allowed: finite numbers only")
+        raise ConfigError(
+            f"target.column: {column!r} of {path} has {int(nonfinite.sum())} missing or non-finite "
+            f"value(s), the first in data row {row + 1}; allowed: finite numbers only"
+        )
     if len(values) < MIN_ROWS:
         raise ConfigError(f"target.data: {path} has {len(values)} value(s) in {column!r}; allowed: at least {MIN_ROWS}")
     if np.all(values == values[0]):
@@ -54,7 +58,9 @@ def _read(path: Path):
     import pandas as pd
 
     if not path.is_file():
-        raise ConfigError(f"target.data: {path}: no such file (add it with `dvc add {path}` or `dvc import-url URL {path}`)")
+        raise ConfigError(
+            f"target.data: {path}: no such file (add it with `dvc add {path}` or `dvc import-url URL {path}`)"
+        )
     try:
         if path.suffix == ".parquet":
             import pyarrow.parquet as pq

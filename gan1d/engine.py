@@ -116,7 +116,9 @@ def compiled_run(
         for var, value in zip(variables, state.variables):
             var.assign(value)
         first, outs, gathered = state.step, [state.outputs], [[snap] for snap in state.snapshots]
-    with tqdm(total=steps, initial=first, desc=desc, unit="step", leave=False, disable=None if progress else True) as bar:
+    with tqdm(
+        total=steps, initial=first, desc=desc, unit="step", leave=False, disable=None if progress else True
+    ) as bar:
         for start in range(first, steps, chunk):
             stop = min(start + chunk, steps)
             began = time.perf_counter()

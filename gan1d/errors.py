@@ -42,7 +42,9 @@ _unwinding = 0  # depth of unwinding() regions
 _interrupted: str | None = None  # the signal's name, once one arrived
 STDERR = [2]  # the descriptor of the real stderr (gan1d.quiet points 2 elsewhere while TensorFlow loads)
 PAUSE_AT = "GAN1D_PAUSE_AT"  # tests: a phase name at which the stage reports itself and waits for a signal
-INTERRUPTED = "interrupted ({}): no output was left half-written; rerun `dvc repro` (training resumes from its last resume point)"
+INTERRUPTED = (
+    "interrupted ({}): no output was left half-written; rerun `dvc repro` (training resumes from its last resume point)"
+)
 
 
 def guard() -> None:

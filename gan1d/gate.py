@@ -81,13 +81,16 @@ def failures(rows: list[Row]) -> list[str]:
 
 def table(rows: list[Row]) -> str:
     """The gated ``rows`` as a fixed-width text table."""
+
     def fmt(v: float | None) -> str:
         return "-" if v is None else f"{v:.6g}"
 
     lines = [f"{'metric':<44} {'base':>10} {'now':>10} {'allowed':>9}  verdict"]
     for r in rows:
-        lines.append(f"{r.path + ':' + r.metric:<44} {fmt(r.old):>10} {fmt(r.new):>10} {r.allowed:>9.4g}  "
-                     f"{'ok' if r.ok else 'REGRESSION'}")
+        lines.append(
+            f"{r.path + ':' + r.metric:<44} {fmt(r.old):>10} {fmt(r.new):>10} {r.allowed:>9.4g}  "
+            f"{'ok' if r.ok else 'REGRESSION'}"
+        )
     return "\n".join(lines)
 
 

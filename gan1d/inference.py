@@ -13,7 +13,9 @@ from gan1d.io import RESTORE_HINT, read_weights
 from gan1d.metrics import Target, fold_share, summarize
 
 
-def replica_weights(k0: np.ndarray, b0: np.ndarray, k1: np.ndarray, b1: np.ndarray, replica: int) -> dict[str, np.ndarray]:
+def replica_weights(
+    k0: np.ndarray, b0: np.ndarray, k1: np.ndarray, b1: np.ndarray, replica: int
+) -> dict[str, np.ndarray]:
     """One replica's generator weights as float64, from stacked (R, ...) arrays."""
     weights = {"g0_kernel": k0, "g0_bias": b0, "g1_kernel": k1, "g1_bias": b1}
     return {name: np.asarray(w[replica], np.float64) for name, w in weights.items()}
@@ -51,11 +53,14 @@ def generate(weights: dict[str, np.ndarray], z: np.ndarray, scaling: Scaling, ac
     return scaling.center + scaling.spread * out
 
 
-def score(weights: dict[str, np.ndarray], params: Params, target: Target,
-          train: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, float]]:
+def score(
+    weights: dict[str, np.ndarray], params: Params, target: Target, train: np.ndarray | None = None
+) -> tuple[np.ndarray, dict[str, float]]:
     """The evaluation protocol: G on the stratified ``evaluate.n_points`` grid, scored against ``target``
     (:func:`gan1d.targets.of`; for a data target its held-out part, with ``train`` for the baselines)."""
-    samples = generate(weights, noise_grid(params.noise, params.evaluate.n_points), params.scaling, params.model.g_activation)
+    samples = generate(
+        weights, noise_grid(params.noise, params.evaluate.n_points), params.scaling, params.model.g_activation
+    )
     edges = histogram_edges(params.window, params.evaluate.bins)
     metrics = summarize(samples, target, edges, train)
     metrics["fold_share"] = round(fold_share(samples), 6)  # the samples are G on the grid, in noise order

@@ -17,9 +17,7 @@ _AXES = (-2, -1)
 
 def discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
     """L_D = -mean(log D(x)) - mean(log(1 - D(G(z)))) = mean(softplus(-l_real)) + mean(softplus(l_fake))."""
-    return tf.reduce_mean(tf.nn.softplus(-real_logits), _AXES) + tf.reduce_mean(
-        tf.nn.softplus(fake_logits), _AXES
-    )
+    return tf.reduce_mean(tf.nn.softplus(-real_logits), _AXES) + tf.reduce_mean(tf.nn.softplus(fake_logits), _AXES)
 
 
 def generator_loss_minimax(fake_logits: tf.Tensor) -> tf.Tensor:

@@ -171,8 +171,9 @@ def tail_w1(samples: np.ndarray, target: Target) -> float:
     return float(np.mean(np.abs(np.concatenate([x[:k] - q[:k], x[-k:] - q[-k:]]))))
 
 
-def summarize(samples: np.ndarray, target: Target, edges: np.ndarray,
-              train: np.ndarray | None = None) -> dict[str, float]:
+def summarize(
+    samples: np.ndarray, target: Target, edges: np.ndarray, train: np.ndarray | None = None
+) -> dict[str, float]:
     """Every metric the evaluate stage reports, rounded so reruns print identical JSON.
 
     Against a data set (``target`` Empirical, ``train`` its training part): ``baseline_*`` is the same

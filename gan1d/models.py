@@ -140,7 +140,9 @@ class Discriminator(keras.Model):
         self.pack = cfg.pack
         self(tf.zeros((replicas, 2 * cfg.pack, 1)))  # two packs: builds every layer, d0 for its real fan-in
 
-    def _features(self, x: tf.Tensor, reference: tf.Tensor | None = None, rank_weight: tf.Tensor | float = 1.0) -> tf.Tensor:
+    def _features(
+        self, x: tf.Tensor, reference: tf.Tensor | None = None, rank_weight: tf.Tensor | float = 1.0
+    ) -> tf.Tensor:
         if self.use_rank:  # before standardising: ranks do not change, and the reference is raw data
             rank = rank_weight * batch_rank(x, reference)
             x = tf.concat([(x - self.scaling.center) / self.scaling.spread, rank], axis=-1)
@@ -250,7 +252,9 @@ def load_weights_by_name(model: keras.Model, path: str | Path) -> None:
             var.assign(value)
 
 
-def decision_boundary(d: Discriminator, grid: tf.Tensor, reference: tf.Tensor, rank_weight: tf.Tensor | float = 1.0) -> tf.Tensor:
+def decision_boundary(
+    d: Discriminator, grid: tf.Tensor, reference: tf.Tensor, rank_weight: tf.Tensor | float = 1.0
+) -> tf.Tensor:
     """D(x) on ``grid`` (R, G, 1), scoring every point independently of the others on the grid.
 
     Without minibatch discrimination D(x) is a pointwise function already. With it, each grid

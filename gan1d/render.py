@@ -110,8 +110,14 @@ def render_video(frames: Frames, cfg: Render, path: str | Path) -> int:
     width, height = plot.canvas.get_width_height()
     with atomic_path(path) as tmp:
         writer = imageio_ffmpeg.write_frames(
-            str(tmp), (width, height), pix_fmt_in="rgba", fps=cfg.fps, codec="libx264", macro_block_size=2,
-            ffmpeg_log_level="error", output_params=FFMPEG_OUTPUT,
+            str(tmp),
+            (width, height),
+            pix_fmt_in="rgba",
+            fps=cfg.fps,
+            codec="libx264",
+            macro_block_size=2,
+            ffmpeg_log_level="error",
+            output_params=FFMPEG_OUTPUT,
         )
         writer.send(None)
         try:
@@ -133,8 +139,16 @@ def render_final(frames: Frames, cfg: Render, path: str | Path) -> None:
     _save_png(plot.fig, path)
 
 
-def render_seeds(samples: np.ndarray, seeds: list[int], rows: list[dict[str, float]], target: Target,
-                 window: tuple[float, float], cfg: Render, w1_path: str | Path, grid_path: str | Path) -> None:
+def render_seeds(
+    samples: np.ndarray,
+    seeds: list[int],
+    rows: list[dict[str, float]],
+    target: Target,
+    window: tuple[float, float],
+    cfg: Render,
+    w1_path: str | Path,
+    grid_path: str | Path,
+) -> None:
     """The robustness stage at a glance: (a) every seed's W1 in target stds against the success line,
     (b) small multiples of every seed's generated density over the target's (a collapsed seed is a
     lone spike beside an empty mode, in red)."""

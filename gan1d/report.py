@@ -51,7 +51,9 @@ def metrics_section(rows: list[Row], base: str) -> list[str]:
     lines = ["| file | metric | base | now | change | allowed worsening | gate |", "|---|---|---:|---:|---:|---:|---|"]
     for r in rows:
         gate = "-" if r.ok is None else ("ok" if r.ok else "**REGRESSION**")
-        lines.append(f"| `{r.path}` | {r.metric} | {_fmt(r.old)} | {_fmt(r.new)} | {_change(r)} | {_fmt(r.allowed)} | {gate} |")
+        lines.append(
+            f"| `{r.path}` | {r.metric} | {_fmt(r.old)} | {_fmt(r.new)} | {_change(r)} | {_fmt(r.allowed)} | {gate} |"
+        )
     bad = failures(rows)
     verdict = f"**failed**: {', '.join(bad)} regressed" if bad else "passed"
     return [*lines, "", f"Gate against `{base}` (limits: `gate` in params.yaml): {verdict}.", ""]
@@ -59,7 +61,11 @@ def metrics_section(rows: list[Row], base: str) -> list[str]:
 
 def params_section(diff: dict) -> list[str]:
     """The changed params as a Markdown table."""
-    changed = [(path, key, c.get("old"), c.get("new")) for path, keys in sorted(diff.items()) for key, c in sorted(keys.items())]
+    changed = [
+        (path, key, c.get("old"), c.get("new"))
+        for path, keys in sorted(diff.items())
+        for key, c in sorted(keys.items())
+    ]
     if not changed:
         return ["No params changed.", ""]
     lines = ["| file | param | base | now |", "|---|---|---|---|"]

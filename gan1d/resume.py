@@ -86,8 +86,10 @@ class ResumePoint:
             if not 0 < step < total or len(outputs) != step:
                 raise ValueError(f"step {step} does not fit a run of {total} steps")
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
-            print(f"{self.label}: ignoring the resume point {self.path}: damaged or foreign ({err}); starting from step 0",
-                  file=sys.stderr)
+            print(
+                f"{self.label}: ignoring the resume point {self.path}: damaged or foreign ({err}); starting from step 0",
+                file=sys.stderr,
+            )
             return None
         print(f"{self.label}: resuming from step {step} of {total} ({self.path})", file=sys.stderr)
         return State(step, variables, outputs, snapshots)
@@ -98,9 +100,14 @@ class ResumePoint:
 
     def save(self, state: State) -> None:
         """Write ``state`` atomically: an interrupted save leaves the previous resume point whole."""
-        arrays = {"format": np.array(FORMAT), "key": np.array(self.key), "step": np.array(state.step),
-                  "n_variables": np.array(len(state.variables)), "n_snapshots": np.array(len(state.snapshots)),
-                  "outputs": state.outputs}
+        arrays = {
+            "format": np.array(FORMAT),
+            "key": np.array(self.key),
+            "step": np.array(state.step),
+            "n_variables": np.array(len(state.variables)),
+            "n_snapshots": np.array(len(state.snapshots)),
+            "outputs": state.outputs,
+        }
         arrays.update({f"var{i}": v for i, v in enumerate(state.variables)})
         arrays.update({f"snap{i}": s for i, s in enumerate(state.snapshots)})
         buffer = io.BytesIO()

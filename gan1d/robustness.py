@@ -50,6 +50,7 @@ class Robustness:
 
         A diverged seed fails and counts as the worst W1 (the medians and worst become null past half).
         """
+
         def column(key: str) -> np.ndarray:
             return np.array([m.get(key, np.nan) for m in self.per_seed], np.float64)
 
@@ -57,15 +58,18 @@ class Robustness:
             return round(float(value), 6) if np.isfinite(value) else None
 
         # a diverged seed has no metrics: it counts as the worst
-        w1, w1_std, mass_error = (np.where(np.isfinite(v), v, np.inf) for v in map(column, ("w1", "w1_std", "mass_error")))
+        w1, w1_std, mass_error = (
+            np.where(np.isfinite(v), v, np.inf) for v in map(column, ("w1", "w1_std", "mass_error"))
+        )
         covered = column("modes_covered") == column("modes")
         fold = np.where(np.isfinite(column("fold_share")), column("fold_share"), 1.0)
         extra = {}
         if any("baseline_w1_std" in m for m in self.per_seed):  # a data target: the training part's own score
             extra["baseline_w1_std"] = rounded(np.nanmedian(column("baseline_w1_std")))
         if any("tail_w1_std" in m for m in self.per_seed):
-            extra["median_tail_w1_std"] = rounded(np.median(np.where(np.isfinite(column("tail_w1_std")),
-                                                                     column("tail_w1_std"), np.inf)))
+            extra["median_tail_w1_std"] = rounded(
+                np.median(np.where(np.isfinite(column("tail_w1_std")), column("tail_w1_std"), np.inf))
+            )
         return {
             **extra,
             "median_fold_share": rounded(np.median(fold)),
@@ -88,8 +92,9 @@ def shards(seeds: Sequence[int], count: int) -> list[list[int]]:
     return [[int(s) for s in part] for part in np.array_split(np.asarray(seeds), count)]
 
 
-def run_shard(params: Params, seeds: Sequence[int], runtime: Runtime = Runtime(),
-              progress: ChunkHook | None = None) -> tuple[list[dict[str, float]], np.ndarray]:
+def run_shard(
+    params: Params, seeds: Sequence[int], runtime: Runtime = Runtime(), progress: ChunkHook | None = None
+) -> tuple[list[dict[str, float]], np.ndarray]:
     """Pretrain (if the recipe does) and train ``seeds`` side by side in one program; score each seed.
 
     Replica r is exactly the run that seed r would give alone (its own data, initialisation and
@@ -113,10 +118,25 @@ def run_shard(params: Params, seeds: Sequence[int], runtime: Runtime = Runtime()
     d = None
     if params.train.use_pretrained:
         pairs = [data.draw_pretrain(params, s, train) for s in seeds]
-        d = training.pretrain(params, np.stack([x for x, _ in pairs]), np.stack([y for _, y in pairs]), seeds,
-                              on_chunk=progress, progress=progress is None).discriminator
-    trained = training.train(params, real, seeds, d, record_frames=False, on_chunk=progress, progress=progress is None,
-                             resume_dir=runtime.resume_dir, resume_every=runtime.resume_every)
+        d = training.pretrain(
+            params,
+            np.stack([x for x, _ in pairs]),
+            np.stack([y for _, y in pairs]),
+            seeds,
+            on_chunk=progress,
+            progress=progress is None,
+        ).discriminator
+    trained = training.train(
+        params,
+        real,
+        seeds,
+        d,
+        record_frames=False,
+        on_chunk=progress,
+        progress=progress is None,
+        resume_dir=runtime.resume_dir,
+        resume_every=runtime.resume_every,
+    )
     per_seed, samples = [], []
     for r in range(len(seeds)):
         x, metrics = score(writers.generator_weights(trained.ema_generator, r), params, target, train)
@@ -230,7 +250,9 @@ def _steps(params: Params) -> int:
 
 def _how(exitcode: int | None) -> str:
     """What ended a process, from its exit code: the signal's name if it was one."""
-    signum = -exitcode if exitcode is not None and exitcode < 0 else (exitcode - 128 if exitcode and exitcode > 128 else 0)
+    signum = (
+        -exitcode if exitcode is not None and exitcode < 0 else (exitcode - 128 if exitcode and exitcode > 128 else 0)
+    )
     try:
         return signal.Signals(signum).name
     except ValueError:
@@ -253,8 +275,14 @@ def _run_local(params: Params, parts: list[list[int]], runtime: Runtime) -> list
         try:
             for part in parts:
                 receive, send = context.Pipe(duplex=False)
-                procs.append(context.Process(target=_local_worker, args=(send, params, part, runtime), daemon=True,
-                                             name=f"gan1d robustness {_label(part)}"))
+                procs.append(
+                    context.Process(
+                        target=_local_worker,
+                        args=(send, params, part, runtime),
+                        daemon=True,
+                        name=f"gan1d robustness {_label(part)}",
+                    )
+                )
                 pipes.append(receive)
                 procs[-1].start()
                 send.close()  # the worker holds the only write end: its death reads as the end of the pipe
@@ -275,8 +303,9 @@ def _gather(procs: list, pipes: list, parts: list[list[int]], total: int) -> lis
     is raised here, and a worker gone without its result raises :class:`WorkerLost`."""
     results: list[tuple | None] = [None] * len(parts)
     waiting = {conn: i for i, conn in enumerate(pipes)}
-    with tqdm(total=total, desc=f"robustness ({len(parts)} workers)", unit="replica-step", leave=False,
-              disable=None) as bar:
+    with tqdm(
+        total=total, desc=f"robustness ({len(parts)} workers)", unit="replica-step", leave=False, disable=None
+    ) as bar:
         while waiting:
             for conn in multiprocessing.connection.wait(list(waiting), timeout=1.0):
                 i = waiting[conn]

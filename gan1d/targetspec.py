@@ -15,6 +15,7 @@ from typing import Any, Sequence
 from gan1d.errors import ConfigError
 from gan1d.schema import convert, each
 
+
 @dataclass(frozen=True)
 class Component:
     """One ``scipy.stats`` continuous family with its shape parameters, ``loc``, ``scale`` and weight."""
@@ -51,8 +52,10 @@ class Target:
     @classmethod
     def gaussians(cls, means: Sequence[float], sigmas: Sequence[float], weights: Sequence[float]) -> "Target":
         """A mixture of Gaussians (the first form), from its lists."""
-        return cls("gaussians", tuple(Component("norm", (), float(m), float(s), float(w))
-                                      for m, s, w in zip(means, sigmas, weights)))
+        return cls(
+            "gaussians",
+            tuple(Component("norm", (), float(m), float(s), float(w)) for m, s, w in zip(means, sigmas, weights)),
+        )
 
     @property
     def means(self) -> tuple[float, ...]:
@@ -123,21 +126,28 @@ def _check_family(c: Component, key: str) -> None:
 
     family = getattr(stats, c.family, None)
     if not isinstance(family, stats.rv_continuous) or c.family.startswith("_"):
-        raise ConfigError(f"{key}.family: got {c.family!r}; allowed: the name of a continuous scipy.stats "
-                          "distribution (norm, expon, lognorm, gamma, beta, laplace, t, gumbel_r, uniform, ...)")
+        raise ConfigError(
+            f"{key}.family: got {c.family!r}; allowed: the name of a continuous scipy.stats "
+            "distribution (norm, expon, lognorm, gamma, beta, laplace, t, gumbel_r, uniform, ...)"
+        )
     want = family.numargs
     if len(c.args) != want:
         names = family.shapes or "none"
-        raise ConfigError(f"{key}.args: got {list(c.args)}; allowed: {want} shape parameter(s) for "
-                          f"{c.family} ({names})")
+        raise ConfigError(
+            f"{key}.args: got {list(c.args)}; allowed: {want} shape parameter(s) for {c.family} ({names})"
+        )
     with np.errstate(all="ignore"):
         if not bool(family._argcheck(*c.args)):
-            raise ConfigError(f"{key}.args: got {list(c.args)}; scipy.stats.{c.family} rejects these shape "
-                              f"parameters ({family.shapes})")
+            raise ConfigError(
+                f"{key}.args: got {list(c.args)}; scipy.stats.{c.family} rejects these shape "
+                f"parameters ({family.shapes})"
+            )
         var = float(family_distribution(c).var())
     if not (math.isfinite(var) and var > 0):
-        raise ConfigError(f"{key}: {c.family} with args {list(c.args)} has no finite variance; allowed: a "
-                          "distribution with one (success is measured in target standard deviations)")
+        raise ConfigError(
+            f"{key}: {c.family} with args {list(c.args)} has no finite variance; allowed: a "
+            "distribution with one (success is measured in target standard deviations)"
+        )
 
 
 def parse_target(raw: Any, key: str) -> Target:
@@ -147,12 +157,24 @@ def parse_target(raw: Any, key: str) -> Target:
     keys = set(raw)
     if keys & {"means", "sigmas", "weights"}:
         _only(raw, key, ["means", "sigmas", "weights"])
-        means = convert(raw.get("means"), tuple[float, ...], f"{key}.means") if "means" in raw else _missing(key, "means")
-        sigmas = convert(raw.get("sigmas"), tuple[float, ...], f"{key}.sigmas") if "sigmas" in raw else _missing(key, "sigmas")
-        weights = convert(raw.get("weights"), tuple[float, ...], f"{key}.weights") if "weights" in raw else _missing(key, "weights")
-        for name, values, rule in (("means", means, each(math.isfinite, "finite numbers")),
-                                   ("sigmas", sigmas, each(lambda v: v > 0, "numbers > 0")),
-                                   ("weights", weights, each(lambda v: v > 0, "numbers > 0"))):
+        means = (
+            convert(raw.get("means"), tuple[float, ...], f"{key}.means") if "means" in raw else _missing(key, "means")
+        )
+        sigmas = (
+            convert(raw.get("sigmas"), tuple[float, ...], f"{key}.sigmas")
+            if "sigmas" in raw
+            else _missing(key, "sigmas")
+        )
+        weights = (
+            convert(raw.get("weights"), tuple[float, ...], f"{key}.weights")
+            if "weights" in raw
+            else _missing(key, "weights")
+        )
+        for name, values, rule in (
+            ("means", means, each(math.isfinite, "finite numbers")),
+            ("sigmas", sigmas, each(lambda v: v > 0, "numbers > 0")),
+            ("weights", weights, each(lambda v: v > 0, "numbers > 0")),
+        ):
             if not rule["check"](values):
                 raise ConfigError(f"{key}.{name}: got {list(values)!r}; allowed: {rule['allowed']}")
         if not len(means) == len(sigmas) == len(weights):
@@ -178,8 +200,10 @@ def parse_target(raw: Any, key: str) -> Target:
         parts = Path(path).parts
         if Path(path).is_absolute() or parts[:2] != ("data", "raw") or ".." in parts:
             # dvc.yaml's `sample` stage depends on data/raw as a folder: a file elsewhere would change unseen
-            raise ConfigError(f"{key}.data: got {path!r}; allowed: a file under data/raw/ (a path relative to the "
-                              "repository root, which `sample` depends on)")
+            raise ConfigError(
+                f"{key}.data: got {path!r}; allowed: a file under data/raw/ (a path relative to the "
+                "repository root, which `sample` depends on)"
+            )
         if "column" not in raw:
             _missing(key, "column")
         column = convert(raw["column"], str, f"{key}.column")

@@ -107,7 +107,9 @@ class Trained:
     frame_grid: np.ndarray  # (G,)
     boundary: np.ndarray  # (F, R, G)
     generated: np.ndarray  # (F, R, K) densities on histogram_edges(window, frame_bins), of the EMA generator
-    weights: np.ndarray  # (F, R, 3 * hidden + 1) the EMA generator's weights at each frame (the order inference.unflatten reads)
+    weights: (
+        np.ndarray
+    )  # (F, R, 3 * hidden + 1) the EMA generator's weights at each frame (the order inference.unflatten reads)
 
 
 def frame_steps(steps: int, log_every: int) -> np.ndarray:
@@ -198,8 +200,14 @@ class _Adversarial:
     @property
     def variables(self) -> list[tf.Variable]:
         """Everything a step changes: what a resume point holds."""
-        return [*self.g.weights, *self.g_ema.weights, *self.d.weights, *self.d_opt.variables, *self.g_opt.variables,
-                self.rank_weight]
+        return [
+            *self.g.weights,
+            *self.g_ema.weights,
+            *self.d.weights,
+            *self.d_opt.variables,
+            *self.g_opt.variables,
+            self.rank_weight,
+        ]
 
     def frame_shapes(self) -> list[tuple[int, ...]]:
         """The shapes of :meth:`snapshot`'s tensors: boundary, density, the EMA generator's weights."""
@@ -256,8 +264,15 @@ class _Adversarial:
         return boundary, _histogram(self.g_ema(self.frame_noise)[..., 0], self.edges), flat
 
 
-def _resume_point(params: Params, real: np.ndarray, seeds: Sequence[int], record_frames: bool,
-                  discriminator: Discriminator | None, directory: Path, every: float) -> ResumePoint:
+def _resume_point(
+    params: Params,
+    real: np.ndarray,
+    seeds: Sequence[int],
+    record_frames: bool,
+    discriminator: Discriminator | None,
+    directory: Path,
+    every: float,
+) -> ResumePoint:
     """The resume point of this run: named by its exact inputs, D's starting weights included."""
     start_d = [w.numpy() for w in discriminator.weights] if discriminator is not None else []
     key = run_key("train", to_dict(params), [int(s) for s in seeds], record_frames, tf.__version__, real, *start_d)
@@ -311,8 +326,9 @@ def train(
         every, shapes, snapshot = t.log_every, adv.frame_shapes(), adv.snapshot
     else:
         every, shapes, snapshot = CHUNK, [], lambda: ()
-    record, snaps = compiled_run(adv.step, snapshot, ((replicas, 2), shapes), t.steps, every, "train", on_chunk,
-                                 progress, resume, adv.variables)
+    record, snaps = compiled_run(
+        adv.step, snapshot, ((replicas, 2), shapes), t.steps, every, "train", on_chunk, progress, resume, adv.variables
+    )
     if not record_frames:
         snaps = [np.zeros((0, *shape)) for shape in adv.frame_shapes()]
     step_var = tf.Variable(t.steps, dtype=tf.int64, name="step")

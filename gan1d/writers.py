@@ -81,8 +81,13 @@ def generate(g: Generator, z: np.ndarray) -> np.ndarray:
     return g(tf.constant(z[None, :, None], tf.float32)).numpy()[0, :, 0].astype(np.float64)
 
 
-def write_frames(path: str | Path, trained: Trained, reference: np.ndarray, target: targets.Mixture | targets.Empirical,
-                 params: Params) -> None:
+def write_frames(
+    path: str | Path,
+    trained: Trained,
+    reference: np.ndarray,
+    target: targets.Mixture | targets.Empirical,
+    params: Params,
+) -> None:
     """Write replica 0's frames, with the density of ``reference`` (the real data set, or a data target's
     held-out part) on the same bins and ``target``'s quantile function beside G's transport map."""
     edges = histogram_edges(params.window, params.train.frame_bins)

@@ -28,7 +28,11 @@ def main() -> None:
     print(
         f"evaluate: W1 {metrics['w1']:.4f}  KS {metrics['ks']:.4f}  JS {metrics['js']:.4f}  "
         f"mean {metrics['mean']:.3f}  std/sigma {metrics['std_ratio']:.3f}"
-        + (f"  (training part itself: W1 {metrics['baseline_w1']:.4f} KS {metrics['baseline_ks']:.4f})" if train is not None else "")
+        + (
+            f"  (training part itself: W1 {metrics['baseline_w1']:.4f} KS {metrics['baseline_ks']:.4f})"
+            if train is not None
+            else ""
+        )
     )
 
 

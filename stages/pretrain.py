@@ -34,7 +34,9 @@ def main() -> None:
 
     from gan1d.quiet import import_tensorflow
 
-    import_tensorflow(runtime.from_environ().compile_cache)  # cached XLA programs; keeps TF's C++ start-up lines off stderr
+    import_tensorflow(
+        runtime.from_environ().compile_cache
+    )  # cached XLA programs; keeps TF's C++ start-up lines off stderr
     from gan1d import engine, training, writers  # TensorFlow: imported only once the inputs are known to be good
 
     engine.set_seed(params.seed)

@@ -30,8 +30,16 @@ def main() -> None:
     result = robustness.run(params, runtime.from_environ())
     write_table(args.per_seed, result.per_seed_table())
     data.write_samples(args.samples, result.samples, result.seeds)
-    render_seeds(result.samples, result.seeds, result.per_seed, target, params.window,
-                 params.render, args.w1_plot, args.densities)
+    render_seeds(
+        result.samples,
+        result.seeds,
+        result.per_seed,
+        target,
+        params.window,
+        params.render,
+        args.w1_plot,
+        args.densities,
+    )
     summary = result.summary()
     write_json(args.metrics, summary)
     print(

@@ -35,7 +35,9 @@ def main() -> None:
     data.write_real(args.heldout, heldout)
     data.write_pretrain(args.pretrain, x, pdf)
     held = f", {len(heldout)} held out" if len(heldout) else ""
-    print(f"sample: {len(real)} real samples (mean {real.mean():.3f}, std {real.std():.3f}){held}, {len(x)} pretraining points")
+    print(
+        f"sample: {len(real)} real samples (mean {real.mean():.3f}, std {real.std():.3f}){held}, {len(x)} pretraining points"
+    )
 
 
 if __name__ == "__main__":

@@ -30,7 +30,9 @@ def main() -> None:
     from gan1d.quiet import import_tensorflow, prefetch
 
     rt = runtime.from_environ()
-    import_tensorflow(rt.compile_cache)  # cached XLA programs; before gan1d.engine: keeps TF's C++ start-up lines off stderr
+    import_tensorflow(
+        rt.compile_cache
+    )  # cached XLA programs; before gan1d.engine: keeps TF's C++ start-up lines off stderr
     from gan1d import engine, training, writers
     from gan1d.models import Discriminator, load_weights_by_name
 
@@ -42,7 +44,9 @@ def main() -> None:
         d = Discriminator(params.model, scaling=params.scaling)
         load_weights_by_name(d, args.pretrained)
     phase("training")
-    result = training.train(params, real[None], [params.seed], d, resume_dir=rt.resume_dir, resume_every=rt.resume_every)
+    result = training.train(
+        params, real[None], [params.seed], d, resume_dir=rt.resume_dir, resume_every=rt.resume_every
+    )
     engine.release_memory()
     if params.train.on_divergence == "stop":
         writers.check_finite(result.losses, "the training loss")

@@ -60,7 +60,9 @@ def run_env() -> dict[str, str]:
     """Environment for subprocesses: this interpreter's bin first, so dvc's `python` is ours."""
     env = dict(os.environ)
     env["GAN1D_CACHE"] = str(TEST_CACHE)
-    env["GAN1D_WORKERS"] = "1"  # tiny runs: one process is cheaper than spawning workers (tests that test workers set it)
+    env["GAN1D_WORKERS"] = (
+        "1"  # tiny runs: one process is cheaper than spawning workers (tests that test workers set it)
+    )
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.pop("DVC_EXP_BASELINE_REV", None)
     return env
@@ -75,7 +77,13 @@ def run(cmd: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedPr
 
 def make_repo(dest: Path, raw: dict) -> Path:
     """A git+DVC copy of the tracked sources in ``dest`` with ``raw`` as params.yaml, committed."""
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     for rel in files:
         if (rel.startswith("data/") and not rel.startswith("data/raw/")) or rel == "dvc.lock":
             continue  # pipeline outputs and their lock are rebuilt by the test

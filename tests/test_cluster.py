@@ -33,8 +33,11 @@ from conftest import ROOT, make_repo, run, run_env, tiny_raw
 pytestmark = pytest.mark.slow  # starts Dask clusters and worker processes: deselect with -m "not slow"
 
 BIN = Path(sys.executable).parent
-TLS_ENV = ("DASK_DISTRIBUTED__COMM__TLS__CA_FILE", "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT",
-           "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY")
+TLS_ENV = (
+    "DASK_DISTRIBUTED__COMM__TLS__CA_FILE",
+    "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT",
+    "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY",
+)
 NO_DASK_CONFIG = tempfile.mkdtemp(prefix="gan1d-no-dask-config-")  # DASK_CONFIG: no user settings
 TIMINGS: dict[str, float] = {}  # seconds, printed at the end of the module (pytest -s)
 
@@ -68,33 +71,50 @@ def make_certs(folder: Path, names: tuple[str, ...] = ("scheduler", "worker", "c
     paths: dict[str, Path] = {}
 
     def build(subject: str, public_key, issuer: str):
-        return (x509.CertificateBuilder()
-                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-                .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
-                .public_key(public_key).serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1)))
+        return (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+        )
 
     def write(name: str, cert, key) -> None:
         paths[name] = folder / f"{name}.pem"
         paths[name].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         paths[f"{name}-key"] = folder / f"{name}-key.pem"
-        paths[f"{name}-key"].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                           serialization.NoEncryption()))
+        paths[f"{name}-key"].write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
         paths[f"{name}-key"].chmod(0o600)
 
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (build(f"gan1d test CA {folder.name}", ca_key.public_key(), f"gan1d test CA {folder.name}")
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        build(f"gan1d test CA {folder.name}", ca_key.public_key(), f"gan1d test CA {folder.name}")
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
     write("ca", ca, ca_key)
     for name in names:
         key = ec.generate_private_key(ec.SECP256R1())
-        cert = (build(name, key.public_key(), f"gan1d test CA {folder.name}")
-                .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                            x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
-                               critical=False)
-                .sign(ca_key, hashes.SHA256()))
+        cert = (
+            build(name, key.public_key(), f"gan1d test CA {folder.name}")
+            .add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                ),
+                critical=False,
+            )
+            .add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+                critical=False,
+            )
+            .sign(ca_key, hashes.SHA256())
+        )
         write(name, cert, key)
     return paths
 
@@ -150,14 +170,30 @@ class Cluster:
         self.procs: list[subprocess.Popen] = []
         self.workers: list[subprocess.Popen] = []
         self.env = clean_env()
-        self.procs.append(self._start("scheduler", ["scheduler", "--protocol", "tls", "--host", "127.0.0.1", "--port", "0",
-                                                    "--no-dashboard", "--scheduler-file", str(self.scheduler_file),
-                                                    *self._tls("scheduler")]))
+        self.procs.append(
+            self._start(
+                "scheduler",
+                [
+                    "scheduler",
+                    "--protocol",
+                    "tls",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--no-dashboard",
+                    "--scheduler-file",
+                    str(self.scheduler_file),
+                    *self._tls("scheduler"),
+                ],
+            )
+        )
         wait_until(self.scheduler_file.exists, 60, "the Dask scheduler's address", self.procs[0])
         import json
 
-        self.address = wait_until(lambda: json.loads(self.scheduler_file.read_text() or "{}").get("address"), 10,
-                                  "the scheduler file")
+        self.address = wait_until(
+            lambda: json.loads(self.scheduler_file.read_text() or "{}").get("address"), 10, "the scheduler file"
+        )
         assert self.address.startswith("tls://127.0.0.1:")
 
     def _tls(self, name: str) -> list[str]:
@@ -166,12 +202,25 @@ class Cluster:
 
     def _start(self, log: str, args: list[str]) -> subprocess.Popen:
         with open(self.folder / f"{log}.log", "ab") as out:
-            return subprocess.Popen([str(BIN / "dask"), *args], cwd=self.folder, env=self.env, stdout=out,
-                                    stderr=subprocess.STDOUT)
+            return subprocess.Popen(
+                [str(BIN / "dask"), *args], cwd=self.folder, env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
 
     def add_worker(self) -> subprocess.Popen:
-        proc = self._start(f"worker{len(self.workers)}", ["worker", self.address, "--no-nanny", "--nthreads", "1",
-                                                           "--no-dashboard", "--host", "127.0.0.1", *self._tls("worker")])
+        proc = self._start(
+            f"worker{len(self.workers)}",
+            [
+                "worker",
+                self.address,
+                "--no-nanny",
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+                "--host",
+                "127.0.0.1",
+                *self._tls("worker"),
+            ],
+        )
         self.procs.append(proc)
         self.workers.append(proc)
         return proc
@@ -180,8 +229,12 @@ class Cluster:
         from distributed.security import Security
 
         c = self.certs
-        return Security(tls_ca_file=str(c["ca"]), tls_client_cert=str(c["client"]), tls_client_key=str(c["client-key"]),
-                        require_encryption=True)
+        return Security(
+            tls_ca_file=str(c["ca"]),
+            tls_client_cert=str(c["client"]),
+            tls_client_key=str(c["client-key"]),
+            require_encryption=True,
+        )
 
     def client(self):
         from distributed import Client
@@ -219,15 +272,28 @@ def results(path: Path) -> tuple:
 
 
 def robustness(params: Path, out: Path, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-c", ROBUSTNESS, str(params), str(out)], env=env, cwd=out.parent,
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-c", ROBUSTNESS, str(params), str(out)],
+        env=env,
+        cwd=out.parent,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert proc.returncode == 0, proc.stderr
     return proc
 
 
 def start_robustness(params: Path, out: Path, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", ROBUSTNESS, str(params), str(out)], env=env, cwd=out.parent,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", ROBUSTNESS, str(params), str(out)],
+        env=env,
+        cwd=out.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def write_params(folder: Path, raw: dict) -> Path:
@@ -263,10 +329,30 @@ def test_a_tls_cluster_gives_the_local_bytes(tmp_path, params, local, cluster):
 
 
 def _stage(params: Path, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    args = ["--real", "real.parquet", "--heldout", "heldout.parquet", "--metrics", "metrics.json", "--per-seed", "per_seed.parquet", "--samples", "samples.parquet",
-            "--w1-plot", "w1_per_seed.png", "--densities", "densities.png"]
-    return subprocess.run([sys.executable, str(ROOT / "stages" / "robustness.py"), "--params", str(params), *args],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    args = [
+        "--real",
+        "real.parquet",
+        "--heldout",
+        "heldout.parquet",
+        "--metrics",
+        "metrics.json",
+        "--per-seed",
+        "per_seed.parquet",
+        "--samples",
+        "samples.parquet",
+        "--w1-plot",
+        "w1_per_seed.png",
+        "--densities",
+        "densities.png",
+    ]
+    return subprocess.run(
+        [sys.executable, str(ROOT / "stages" / "robustness.py"), "--params", str(params), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_a_client_without_the_certificates_is_refused_with_one_line(tmp_path, params, cluster):
@@ -275,15 +361,25 @@ def test_a_client_without_the_certificates_is_refused_with_one_line(tmp_path, pa
     cases = {
         "none": (cluster.address, {}, "this client has no TLS certificate and CA"),
         "stranger": (cluster.address, client_env(stranger), "TLS certificate is not trusted"),
-        "stranger's cert, our CA": (cluster.address, {**client_env(stranger), TLS_ENV[0]: str(cluster.certs["ca"])},
-                                    "the scheduler refused this client's TLS certificate"),
+        "stranger's cert, our CA": (
+            cluster.address,
+            {**client_env(stranger), TLS_ENV[0]: str(cluster.certs["ca"])},
+            "the scheduler refused this client's TLS certificate",
+        ),
         "tcp": (tcp, {}, "does it use TLS? then the address starts tls://"),
-        "tcp, encryption required": (tcp, {**client_env(cluster.certs), "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True"},
-                                     "the address must start tls://"),
+        "tcp, encryption required": (
+            tcp,
+            {**client_env(cluster.certs), "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True"},
+            "the address must start tls://",
+        ),
     }
     missing = {**client_env(cluster.certs), TLS_ENV[2]: str(tmp_path / "nowhere-key.pem")}
-    cases["a missing key file"] = (cluster.address, missing, f"the TLS file {tmp_path / 'nowhere-key.pem'} "
-                                   "(distributed.comm.tls.client.key, e.g. DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY) does not exist")
+    cases["a missing key file"] = (
+        cluster.address,
+        missing,
+        f"the TLS file {tmp_path / 'nowhere-key.pem'} "
+        "(distributed.comm.tls.client.key, e.g. DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY) does not exist",
+    )
     for case, (address, tls, why) in cases.items():
         out = tmp_path / "out" / case
         out.mkdir(parents=True)
@@ -310,8 +406,9 @@ def test_a_dask_worker_killed_while_it_runs_a_shard_costs_time_not_bytes(tmp_pat
         proc = start_robustness(params, tmp_path / "killed.pkl", env)
         try:
             # the first worker the scheduler reports running one of our shards (each has one thread)
-            busy = wait_until(lambda: [a for a, keys in client.processing().items() if keys], 120,
-                              "a worker running a shard", proc)
+            busy = wait_until(
+                lambda: [a for a, keys in client.processing().items() if keys], 120, "a worker running a shard", proc
+            )
             pid = address_pid[busy[0]]
             os.kill(pid, signal.SIGKILL)
             killed = time.monotonic()
@@ -337,7 +434,9 @@ def _points(resume_dir: Path) -> list[Path]:
 def _workers(pid: int) -> list[psutil.Process]:
     """The worker processes (multiprocessing's spawned children) of process ``pid``, oldest first."""
     children = psutil.Process(pid).children()
-    return sorted((c for c in children if "spawn_main" in " ".join(c.cmdline())), key=lambda c: (c.create_time(), c.pid))
+    return sorted(
+        (c for c in children if "spawn_main" in " ".join(c.cmdline())), key=lambda c: (c.create_time(), c.pid)
+    )
 
 
 def _unpaused(err: str) -> list[str]:
@@ -365,8 +464,11 @@ def test_a_killed_local_worker_is_one_line_a_rerun_resumes_and_ctrl_c_still_stop
     assert proc.returncode == 1
     assert _unpaused(err) == [
         "error: robustness: the worker process for seeds 1-2 died (SIGKILL); the other workers were stopped and keep "
-        "their resume points: rerun `dvc repro` to resume"]
-    assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers), "the other worker was stopped"
+        "their resume points: rerun `dvc repro` to resume"
+    ]
+    assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers), (
+        "the other worker was stopped"
+    )
     assert not (tmp_path / "killed.pkl").exists()
     assert len(_points(cache / "resume")) == 2, "both shards' resume points survived"
 
@@ -389,7 +491,8 @@ def test_a_killed_local_worker_is_one_line_a_rerun_resumes_and_ctrl_c_still_stop
             proc.wait()
     assert proc.returncode == 130
     assert _unpaused(err) == [
-        "interrupted (SIGINT): no output was left half-written; rerun `dvc repro` (training resumes from its last resume point)"]
+        "interrupted (SIGINT): no output was left half-written; rerun `dvc repro` (training resumes from its last resume point)"
+    ]
     assert len(workers) == 2 and not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
     assert len(_points(cache / "resume")) == 2
 
@@ -414,13 +517,21 @@ def _stage_processes(pid: int, script: str) -> list[psutil.Process]:
 def test_a_second_repro_while_one_runs_gets_the_lock_error_and_harms_nothing(tmp_path):
     repo = make_repo(tmp_path / "repo", tiny_raw())
     env = run_env()
-    first = subprocess.Popen(["dvc", "repro", "train"], cwd=repo, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    first = subprocess.Popen(
+        ["dvc", "repro", "train"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     printed: queue.Queue = queue.Queue()
     threading.Thread(target=_lines, args=(first.stdout, printed), daemon=True).start()
     seen: list[str] = []
     stopped: list[psutil.Process] = []
     try:
+
         def in_train() -> bool:
             while not printed.empty():
                 seen.append(printed.get())
@@ -429,10 +540,14 @@ def test_a_second_repro_while_one_runs_gets_the_lock_error_and_harms_nothing(tmp
         wait_until(in_train, 180, "the first repro's train stage", first)
         # Hold the first repro inside its stage (SIGSTOP its stage process) while the second one tries:
         # the second then meets the first's locks on any machine, however fast or loaded.
-        stopped = wait_until(lambda: _stage_processes(first.pid, "stages/train.py"), 30, "the train stage's process", first)
+        stopped = wait_until(
+            lambda: _stage_processes(first.pid, "stages/train.py"), 30, "the train stage's process", first
+        )
         for proc in stopped:
             proc.suspend()
-        second = subprocess.run(["dvc", "repro", "train"], cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+        second = subprocess.run(
+            ["dvc", "repro", "train"], cwd=repo, env=env, capture_output=True, text=True, timeout=120
+        )
         for proc in stopped:
             proc.resume()
         first.wait(timeout=300)

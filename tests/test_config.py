@@ -90,13 +90,16 @@ def test_minibatch_needs_two_samples_per_batch():
         parse_params(raw)
 
 
-@pytest.mark.parametrize("means,per_mode,width", [
-    ([4.0], 2, 4),  # one Gaussian: hidden (4) is already more than 2 per mode
-    ([-2.0, 4.0], 2, 4),
-    ([-4.0, 0.0, 4.0], 2, 6),
-    ([-6.0, -2.0, 2.0, 6.0], 2, 8),
-    ([-6.0, -2.0, 2.0, 6.0], 0, 4),  # 0: hidden, whatever the target
-])
+@pytest.mark.parametrize(
+    "means,per_mode,width",
+    [
+        ([4.0], 2, 4),  # one Gaussian: hidden (4) is already more than 2 per mode
+        ([-2.0, 4.0], 2, 4),
+        ([-4.0, 0.0, 4.0], 2, 6),
+        ([-6.0, -2.0, 2.0, 6.0], 2, 8),
+        ([-6.0, -2.0, 2.0, 6.0], 0, 4),  # 0: hidden, whatever the target
+    ],
+)
 def test_g_width_follows_the_number_of_modes(means, per_mode, width):
     raw = with_change("target", {"means": means, "sigmas": [0.5] * len(means), "weights": [1.0] * len(means)})
     raw["model"]["hidden_per_mode"] = per_mode
@@ -132,9 +135,21 @@ def test_a_stage_reports_bad_params_in_one_line_without_traceback(tmp_path):
     params.write_text(yaml.safe_dump(with_change("target.sigmas", [0.0])))
     out = tmp_path / "real.parquet"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "stages/sample.py"), "--params", str(params),
-         "--real", str(out), "--heldout", str(tmp_path / "h.parquet"), "--pretrain", str(tmp_path / "p.parquet")],
-        capture_output=True, text=True, env=run_env(),
+        [
+            sys.executable,
+            str(ROOT / "stages/sample.py"),
+            "--params",
+            str(params),
+            "--real",
+            str(out),
+            "--heldout",
+            str(tmp_path / "h.parquet"),
+            "--pretrain",
+            str(tmp_path / "p.parquet"),
+        ],
+        capture_output=True,
+        text=True,
+        env=run_env(),
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [

@@ -66,7 +66,7 @@ def test_the_data_targets_density_estimate_for_pretraining():
     from gan1d.targets import kde_pdf
 
     values = np.array([0.0, 1.0, 2.0, 3.0, 10.0])
-    h = 0.9 * min(np.std(values), (3.0 - 1.0) / 1.34) * 5 ** -0.2  # Silverman's rule of thumb, by hand
+    h = 0.9 * min(np.std(values), (3.0 - 1.0) / 1.34) * 5**-0.2  # Silverman's rule of thumb, by hand
     x = np.array([0.5, 10.0])
     by_hand = [np.mean(stats.norm.pdf(v, values, h)) for v in x]
     np.testing.assert_allclose(kde_pdf(values, x), by_hand, rtol=1e-12)

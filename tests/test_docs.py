@@ -108,7 +108,7 @@ def forbidden_phrases(text: str) -> list[str]:
 
 def test_links_finds_inline_links_images_and_definitions_but_not_code():
     text = (
-        "See [the log](docs/research-log.md#open-questions) and ![pic](docs/final.png \"title\").\n"
+        'See [the log](docs/research-log.md#open-questions) and ![pic](docs/final.png "title").\n'
         "[ref]: docs/results.md\n"
         "`[not](a-link.md)` and\n```\n[nor](this.md)\n```\n"
         "[web](https://dvc.org) [here](#local) [nested [brackets]](<docs/design.md>)\n"

@@ -50,9 +50,7 @@ def test_saturated_logits_stay_finite():
 
 def test_replica_axis_gives_one_loss_per_replica():
     fake = tf.constant([[[0.0], [0.0]], [[math.log(3)], [math.log(3)]]])  # (R=2, B=2, 1)
-    np.testing.assert_allclose(
-        losses.generator_loss_non_saturating(fake).numpy(), [LN2, -math.log(0.75)], rtol=1e-6
-    )
+    np.testing.assert_allclose(losses.generator_loss_non_saturating(fake).numpy(), [LN2, -math.log(0.75)], rtol=1e-6)
 
 
 def test_pretrain_loss_hand_value():
@@ -82,9 +80,11 @@ def test_penalties_hand_values():
 
 
 def test_every_loss_name_has_both_halves():
-    assert set(losses.DISCRIMINATOR_LOSSES) == set(losses.GENERATOR_LOSSES) == {
-        "minimax", "non_saturating", "least_squares", "wasserstein"
-    }
+    assert (
+        set(losses.DISCRIMINATOR_LOSSES)
+        == set(losses.GENERATOR_LOSSES)
+        == {"minimax", "non_saturating", "least_squares", "wasserstein"}
+    )
 
 
 def test_gradient_penalty_of_a_pack_uses_the_norm_over_the_pack():

@@ -6,8 +6,18 @@ from scipy import stats
 
 from gan1d.config import Component, Target
 from gan1d.distributions import rng
-from gan1d.metrics import (decile_coverage, decile_masses, fold_share, js_divergence, ks_statistic, mode_coverage,
-                           mode_masses, summarize, tail_w1, wasserstein1)
+from gan1d.metrics import (
+    decile_coverage,
+    decile_masses,
+    fold_share,
+    js_divergence,
+    ks_statistic,
+    mode_coverage,
+    mode_masses,
+    summarize,
+    tail_w1,
+    wasserstein1,
+)
 from gan1d.targets import Empirical, Mixture
 
 GAUSS = Mixture.from_config(Target.gaussians((4.0,), (0.5,), (1.0,)))
@@ -48,8 +58,23 @@ def test_js_known_cases():
 
 def test_summary_keys_and_values():
     m = summarize(quantiles(10000), GAUSS, EDGES)
-    assert set(m) == {"w1", "w1_std", "ks", "js", "mean", "std", "std_ratio", "within_3sigma", "modes", "modes_covered",
-                      "mass_error", "bins_covered", "decile_error", "success", "tail_w1_std"}
+    assert set(m) == {
+        "w1",
+        "w1_std",
+        "ks",
+        "js",
+        "mean",
+        "std",
+        "std_ratio",
+        "within_3sigma",
+        "modes",
+        "modes_covered",
+        "mass_error",
+        "bins_covered",
+        "decile_error",
+        "success",
+        "tail_w1_std",
+    }
     assert m["w1_std"] == pytest.approx(m["w1"] / 0.5, abs=1e-5)
     assert (m["modes"], m["modes_covered"], m["mass_error"]) == (1.0, 1.0, 0.0)  # trivially, for one Gaussian
     assert m["mean"] == pytest.approx(4.0, abs=1e-4)
@@ -112,8 +137,9 @@ def test_w1_and_ks_of_families_by_hand():
 
 
 def test_a_mixture_of_families():
-    mix = Mixture.from_config(Target("mixture", (Component("uniform", (), 0.0, 1.0, 1.0),
-                                                 Component("expon", (), 5.0, 1.0, 3.0))))
+    mix = Mixture.from_config(
+        Target("mixture", (Component("uniform", (), 0.0, 1.0, 1.0), Component("expon", (), 5.0, 1.0, 3.0)))
+    )
     assert mix.mean == pytest.approx(0.25 * 0.5 + 0.75 * 6.0)
     assert mix.cdf(np.array([1.0, 5.0]))[0] == pytest.approx(0.25)
     np.testing.assert_allclose(mix.cdf(mix.ppf(np.array([0.1, 0.25, 0.6, 0.99]))), [0.1, 0.25, 0.6, 0.99], atol=1e-9)

@@ -10,11 +10,35 @@ from dataclasses import replace
 from gan1d.config import Scaling
 from gan1d.inference import generate, replica_weights
 from gan1d.models import (
-    IDENTITY, Discriminator, Generator, MinibatchDiscrimination, batch_rank, decision_boundary, initialize, match_moments, spread_kinks,
+    IDENTITY,
+    Discriminator,
+    Generator,
+    MinibatchDiscrimination,
+    batch_rank,
+    decision_boundary,
+    initialize,
+    match_moments,
+    spread_kinks,
 )
 
-PLAIN = Model(hidden=4, hidden_per_mode=0, d_hidden=8, minibatch=False, rank=False, pack=1, minibatch_kernels=5, minibatch_dims=3,
-              minibatch_init_stddev=0.02, init_stddev=1.0, bias_stddev=0.0, g_steepness=1.0, g_kinks="random", g_activation="softplus", scale_inputs=False, match_init=False)
+PLAIN = Model(
+    hidden=4,
+    hidden_per_mode=0,
+    d_hidden=8,
+    minibatch=False,
+    rank=False,
+    pack=1,
+    minibatch_kernels=5,
+    minibatch_dims=3,
+    minibatch_init_stddev=0.02,
+    init_stddev=1.0,
+    bias_stddev=0.0,
+    g_steepness=1.0,
+    g_kinks="random",
+    g_activation="softplus",
+    scale_inputs=False,
+    match_init=False,
+)
 MB = replace(PLAIN, minibatch=True)
 
 

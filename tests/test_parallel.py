@@ -25,7 +25,9 @@ def test_shards_are_contiguous_near_equal_and_never_empty():
 
 def test_runtime_comes_from_the_environment_and_a_bad_value_is_named(tmp_path):
     assert from_environ({}) == Runtime(None, None, Path(".cache").resolve())
-    rt = from_environ({"GAN1D_WORKERS": "3", "GAN1D_DASK_SCHEDULER": "tcp://127.0.0.1:8786", "GAN1D_CACHE": str(tmp_path)})
+    rt = from_environ(
+        {"GAN1D_WORKERS": "3", "GAN1D_DASK_SCHEDULER": "tcp://127.0.0.1:8786", "GAN1D_CACHE": str(tmp_path)}
+    )
     assert rt == Runtime(3, "tcp://127.0.0.1:8786", tmp_path)
     assert rt.compile_cache == tmp_path / "xla" and rt.resume_dir == tmp_path / "resume"
     assert from_environ({"GAN1D_CACHE": "off"}).compile_cache is None
@@ -36,15 +38,32 @@ def test_runtime_comes_from_the_environment_and_a_bad_value_is_named(tmp_path):
 
 def _stage(params: Path, out: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     """The robustness stage script, writing into ``out``."""
-    args = ["--real", "real.parquet", "--heldout", "heldout.parquet", "--metrics", "metrics.json", "--per-seed", "per_seed.parquet", "--samples", "samples.parquet",
-            "--w1-plot", "w1_per_seed.png", "--densities", "densities.png"]
+    args = [
+        "--real",
+        "real.parquet",
+        "--heldout",
+        "heldout.parquet",
+        "--metrics",
+        "metrics.json",
+        "--per-seed",
+        "per_seed.parquet",
+        "--samples",
+        "samples.parquet",
+        "--w1-plot",
+        "w1_per_seed.png",
+        "--densities",
+        "densities.png",
+    ]
     cmd = [sys.executable, str(ROOT / "stages" / "robustness.py"), "--params", str(params), *args]
     return subprocess.run(cmd, cwd=out, env={**run_env(), **env}, capture_output=True, text=True)
 
 
 def _md5s(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.md5(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and ".cache" not in p.parts}
+    return {
+        str(p.relative_to(folder)): hashlib.md5(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".cache" not in p.parts
+    }
 
 
 @pytest.fixture(scope="module")
@@ -84,18 +103,50 @@ def dask_cluster(tmp_path):
     bin_dir = Path(sys.executable).parent
     scheduler_file = tmp_path / "scheduler.json"
     env = {**run_env(), "GAN1D_CACHE": "off"}
-    procs = [subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
-                               "--no-dashboard", "--scheduler-file", str(scheduler_file)],
-                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    procs = [
+        subprocess.Popen(
+            [
+                str(bin_dir / "dask"),
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(scheduler_file),
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
     try:
         deadline = time.monotonic() + 60
         while not scheduler_file.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         assert scheduler_file.exists(), "the Dask scheduler did not start"
         for _ in range(2):
-            procs.append(subprocess.Popen([str(bin_dir / "dask"), "worker", "--scheduler-file", str(scheduler_file),
-                                           "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"],
-                                          cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(bin_dir / "dask"),
+                        "worker",
+                        "--scheduler-file",
+                        str(scheduler_file),
+                        "--nthreads",
+                        "1",
+                        "--no-dashboard",
+                        "--host",
+                        "127.0.0.1",
+                    ],
+                    cwd=tmp_path,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         import json
 
         from distributed import Client
@@ -117,7 +168,10 @@ def dask_cluster(tmp_path):
 @pytest.mark.slow
 def test_a_dask_cluster_on_loopback_gives_the_local_bytes(tmp_path, params, one_worker, dask_cluster):
     # three shards on two workers: one worker runs two shards in the same process, one after the other
-    assert _robustness(params, tmp_path / "out", {"GAN1D_DASK_SCHEDULER": dask_cluster, "GAN1D_WORKERS": "3"}) == one_worker
+    assert (
+        _robustness(params, tmp_path / "out", {"GAN1D_DASK_SCHEDULER": dask_cluster, "GAN1D_WORKERS": "3"})
+        == one_worker
+    )
 
 
 @pytest.mark.slow
@@ -152,5 +206,7 @@ def test_a_sweep_over_learning_rates_penalty_and_ema_compiles_once(tmp_path, par
 def test_a_bad_worker_count_is_one_line_naming_the_variable(tmp_path, params):
     proc = _stage(params, tmp_path, {"GAN1D_WORKERS": "zero"})
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == ["error: GAN1D_WORKERS='zero': must be a whole number of worker processes, at least 1"]
+    assert proc.stderr.strip().splitlines() == [
+        "error: GAN1D_WORKERS='zero': must be a whole number of worker processes, at least 1"
+    ]
     assert not list(tmp_path.glob("*.json"))

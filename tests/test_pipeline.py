@@ -85,8 +85,22 @@ def test_repro_builds_every_artifact(repo):
     assert (repo / "data/render/final.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     metrics = json.loads((repo / "data/evaluate/metrics.json").read_text())
-    assert {"w1", "w1_std", "ks", "js", "mean", "std", "std_ratio", "within_3sigma", "modes_covered", "mass_error",
-            "bins_covered", "decile_error", "fold_share", "tail_w1_std"} <= set(metrics)
+    assert {
+        "w1",
+        "w1_std",
+        "ks",
+        "js",
+        "mean",
+        "std",
+        "std_ratio",
+        "within_3sigma",
+        "modes_covered",
+        "mass_error",
+        "bins_covered",
+        "decile_error",
+        "fold_share",
+        "tail_w1_std",
+    } <= set(metrics)
     assert metrics["modes"] == 2.0  # the tiny target is a two-component mixture
     # quality over training: one row per frame, and the last frame's W1 is the evaluate stage's
     quality = (repo / "data/train/live/plots/metrics/quality/w1.tsv").read_text().splitlines()
@@ -100,8 +114,18 @@ def test_repro_builds_every_artifact(repo):
 
     summary = json.loads((repo / "data/robustness/metrics.json").read_text())
     assert summary["seeds"] == 3 and set(summary) == {
-        "seeds", "success_rate", "all_modes_rate", "median_w1", "median_w1_std", "worst_w1", "worst_mass_error", "nan_count",
-        "worst_w1_std", "median_fold_share", "worst_fold_share", "median_tail_w1_std",
+        "seeds",
+        "success_rate",
+        "all_modes_rate",
+        "median_w1",
+        "median_w1_std",
+        "worst_w1",
+        "worst_mass_error",
+        "nan_count",
+        "worst_w1_std",
+        "median_fold_share",
+        "worst_fold_share",
+        "median_tail_w1_std",
     }
     per_seed = pq.read_table(repo / "data/robustness/per_seed.parquet")
     assert per_seed["seed"].to_pylist() == [1, 2, 3]

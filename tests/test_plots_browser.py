@@ -21,15 +21,24 @@ pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 OFFLINE = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
-    "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-    "--virtual-time-budget=20000", "--window-size=1000,1200",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--hide-scrollbars",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
+    "--virtual-time-budget=20000",
+    "--window-size=1000,1200",
 ]
 
 
 def chromium(page: Path, *args: str) -> str:
     """Run headless Chromium, offline, on ``page``; its stdout."""
-    proc = subprocess.run([CHROMIUM, *OFFLINE, *args, page.resolve().as_uri()], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [CHROMIUM, *OFFLINE, *args, page.resolve().as_uri()], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
 
@@ -46,8 +55,10 @@ def drawn(dom: str, ids: list[str]) -> dict[str, bool]:
     """Per vega div: does its part of the DOM hold an SVG with a line mark whose path has points?"""
     starts = [dom.index(f'id="{i}"') for i in ids]
     parts = [dom[s:e] for s, e in zip(starts, [*starts[1:], len(dom)])]
-    return {i: "<svg" in p and re.search(r'class="mark-line[^"]*".*?<path[^>]* d="M[\d.-]+', p, re.S) is not None
-            for i, p in zip(ids, parts)}
+    return {
+        i: "<svg" in p and re.search(r'class="mark-line[^"]*".*?<path[^>]* d="M[\d.-]+', p, re.S) is not None
+        for i, p in zip(ids, parts)
+    }
 
 
 def screenshot(page: Path, out: Path) -> Path:

@@ -22,7 +22,9 @@ FEATURES = "from numpy._core._multiarray_umath import __cpu_dispatch__ as d, __c
 def python(code: str, **env: str) -> str:
     full = {k: v for k, v in run_env().items() if not k.startswith("NPY_")}  # gan1d set them in this process
     full.update(env)
-    return subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", code], env=full, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def wider_extensions() -> list[str]:
@@ -41,9 +43,11 @@ def avx512() -> bool:
         return False
 
 
-UFUNCS = ("import numpy as np, hashlib; x = np.linspace(-20, 20, 100001); "
-          "print([hashlib.md5(g(x).tobytes()).hexdigest() for g in "
-          "(np.exp, np.tanh, np.arctan, lambda v: np.log(np.abs(v) + 1), lambda v: np.power(np.abs(v), 0.3))])")
+UFUNCS = (
+    "import numpy as np, hashlib; x = np.linspace(-20, 20, 100001); "
+    "print([hashlib.md5(g(x).tobytes()).hexdigest() for g in "
+    "(np.exp, np.tanh, np.arctan, lambda v: np.log(np.abs(v) + 1), lambda v: np.power(np.abs(v), 0.3))])"
+)
 
 
 def test_gan1d_pins_numpy_to_its_baseline_whatever_the_environment_says():

@@ -21,7 +21,9 @@ def test_filter_keeps_everything_but_the_startup_lines():
 
 def test_real_tensorflow_import_is_silent():
     # Keras's optional matplotlib import is skipped (0.4 s), and matplotlib still imports afterwards.
-    after = "; import sys; print('matplotlib' in sys.modules); import matplotlib.pyplot; print(matplotlib.pyplot.__name__)"
+    after = (
+        "; import sys; print('matplotlib' in sys.modules); import matplotlib.pyplot; print(matplotlib.pyplot.__name__)"
+    )
     proc = run([sys.executable, "-c", IMPORT + after + "; sys.stderr.write('own line\\n')"], ROOT)
     assert proc.stdout.split() == ["tensorflow", "False", "matplotlib.pyplot"]
     assert not [n for n in NOISE if n in proc.stderr], proc.stderr

@@ -49,7 +49,9 @@ def paused(cmd: list[str], repo: Path, phase: str, **popen) -> subprocess.Popen:
     """Start ``cmd`` with the stage set to wait at ``phase`` (GAN1D_PAUSE_AT), and return once it waits there:
     an interrupt then lands in that phase on any machine, however fast."""
     env = {**run_env(), "GAN1D_PAUSE_AT": phase}
-    proc = subprocess.Popen(cmd, cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **popen)
+    proc = subprocess.Popen(
+        cmd, cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **popen
+    )
     for line in proc.stderr:
         if line.strip() == f"gan1d: paused at {phase}":
             return proc
@@ -81,8 +83,10 @@ def test_an_interrupted_stage_leaves_every_output_whole(repo, stage, phase, sig)
     err = proc.stderr.read()
     proc.wait(timeout=120)
     assert proc.returncode == 130
-    assert err.strip().splitlines() == [f"interrupted ({sig.name}): no output was left half-written; rerun "
-                                        "`dvc repro` (training resumes from its last resume point)"]
+    assert err.strip().splitlines() == [
+        f"interrupted ({sig.name}): no output was left half-written; rerun "
+        "`dvc repro` (training resumes from its last resume point)"
+    ]
     assert md5s(repo) == before  # every output as it was; never a temporary or half-written file
     assert not [p for p in (repo / "data").rglob("*") if ".tmp" in p.name or ".old" in p.name]
 
@@ -133,8 +137,15 @@ def test_a_damaged_input_is_named(repo, tmp_path, stage, artifact, damage):
 
 def test_divergence_stops_naming_the_step_or_continues_when_asked(repo, tmp_path):
     raw = tiny_raw()
-    wild = {"name": "sgd", "learning_rate": 1e38, "schedule": "constant", "decay_rate": 1.0, "decay_steps": 1,
-            "beta1": 0.5, "beta2": 0.999}
+    wild = {
+        "name": "sgd",
+        "learning_rate": 1e38,
+        "schedule": "constant",
+        "decay_rate": 1.0,
+        "decay_steps": 1,
+        "beta1": 0.5,
+        "beta2": 0.999,
+    }
     raw["train"].update(d_optimizer=wild, g_optimizer=wild)
     params = tmp_path / "params.yaml"
     params.write_text(yaml.safe_dump(raw))
@@ -167,9 +178,11 @@ def test_outputs_do_not_depend_on_hash_seed_or_directory(repo, tmp_path):
 
 
 def test_thread_count_is_fixed_by_the_code():
-    code = ("from gan1d import engine; engine.set_seed(1); import tensorflow as tf; "
-            "print(tf.config.threading.get_intra_op_parallelism_threads(), "
-            "tf.config.threading.get_inter_op_parallelism_threads())")
+    code = (
+        "from gan1d import engine; engine.set_seed(1); import tensorflow as tf; "
+        "print(tf.config.threading.get_intra_op_parallelism_threads(), "
+        "tf.config.threading.get_inter_op_parallelism_threads())"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=run_env(), check=True)
     assert out.stdout.split() == ["1", "1"]
 

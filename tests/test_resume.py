@@ -34,8 +34,9 @@ def whole(chunks):
 def train(params, seeds, directory=None, on_chunk=None):
     real = np.stack([data.draw_real(params, s) for s in seeds])
     engine.set_seed(seeds[0])
-    return training.train(params, real, seeds, resume_dir=directory, resume_every=0.0, on_chunk=on_chunk,
-                          progress=False)
+    return training.train(
+        params, real, seeds, resume_dir=directory, resume_every=0.0, on_chunk=on_chunk, progress=False
+    )
 
 
 def interrupt_after(chunk: int):
@@ -54,8 +55,10 @@ def same(a, b) -> None:
     np.testing.assert_array_equal(a.boundary, b.boundary)
     np.testing.assert_array_equal(a.generated, b.generated)
     np.testing.assert_array_equal(a.weights, b.weights)
-    for x, y in zip(a.discriminator.weights + a.d_optimizer.variables + a.g_optimizer.variables,
-                    b.discriminator.weights + b.d_optimizer.variables + b.g_optimizer.variables):
+    for x, y in zip(
+        a.discriminator.weights + a.d_optimizer.variables + a.g_optimizer.variables,
+        b.discriminator.weights + b.d_optimizer.variables + b.g_optimizer.variables,
+    ):
         np.testing.assert_array_equal(x.numpy(), y.numpy())
 
 
@@ -149,33 +152,48 @@ def _long_raw() -> dict:
 
 
 def _md5s(repo: Path) -> dict[str, str]:
-    return {str(p.relative_to(repo)): hashlib.md5(p.read_bytes()).hexdigest()
-            for p in sorted((repo / "data").rglob("*")) if p.is_file() and p.name != ".gitignore"}
+    return {
+        str(p.relative_to(repo)): hashlib.md5(p.read_bytes()).hexdigest()
+        for p in sorted((repo / "data").rglob("*"))
+        if p.is_file() and p.name != ".gitignore"
+    }
 
 
 def _interrupt(repo: Path, stage: str, sig: signal.Signals) -> None:
     """Run `dvc repro stage` and send ``sig`` to dvc and every process of the stage once a resume point
     is on disk, as Ctrl-C in a terminal (SIGINT) or a preempted machine (SIGTERM) does. A process that saved
     one waits there (GAN1D_PAUSE_AT), so the signal finds the run unfinished on any machine."""
-    env = {**run_env(), "GAN1D_CACHE": str(repo / ".cache"), "GAN1D_RESUME_EVERY": "0", "GAN1D_WORKERS": "2",
-           "GAN1D_PAUSE_AT": "resumable"}
-    proc = subprocess.Popen(["dvc", "repro", "-f", "-s", stage], cwd=repo, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    env = {
+        **run_env(),
+        "GAN1D_CACHE": str(repo / ".cache"),
+        "GAN1D_RESUME_EVERY": "0",
+        "GAN1D_WORKERS": "2",
+        "GAN1D_PAUSE_AT": "resumable",
+    }
+    proc = subprocess.Popen(
+        ["dvc", "repro", "-f", "-s", stage],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while not _resume_points(repo) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
     time.sleep(0.25)
     os.killpg(proc.pid, sig)
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode != 0, f"the stage finished before the signal: nothing was interrupted\n{out.decode()}{err.decode()}"
+    assert proc.returncode != 0, (
+        f"the stage finished before the signal: nothing was interrupted\n{out.decode()}{err.decode()}"
+    )
     assert _resume_points(repo), "no resume point survived the interruption"
     assert not [p for p in (repo / ".cache").rglob("*") if ".tmp" in p.name]
 
 
 def _repro(repo: Path, stage: str) -> str:
     env = {**run_env(), "GAN1D_CACHE": str(repo / ".cache"), "GAN1D_WORKERS": "2"}
-    proc = subprocess.run(["dvc", "repro", stage], cwd=repo, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(["dvc", "repro", stage], cwd=repo, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout + proc.stderr
 

@@ -35,8 +35,15 @@ def repo(tmp_path_factory):
 
 
 def test_a_data_file_trains_on_its_training_part_and_is_scored_on_the_held_out_part(repo):
-    assert set(ran((repo / "first.log").read_text())) == {"validate", "sample", "pretrain", "train", "evaluate",
-                                                           "robustness", "render"}
+    assert set(ran((repo / "first.log").read_text())) == {
+        "validate",
+        "sample",
+        "pretrain",
+        "train",
+        "evaluate",
+        "robustness",
+        "render",
+    }
     real = pq.read_table(repo / "data/sample/real.parquet")["value"].to_numpy()
     held = pq.read_table(repo / "data/sample/heldout.parquet")["value"].to_numpy()
     assert (len(real), len(held)) == (90, 30)  # 25% of 120 held out

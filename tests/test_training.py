@@ -78,9 +78,12 @@ def test_numpy_generator_matches_tensorflow(tiny, tmp_path):
     writers.save_weights(tmp_path / "g.weights.h5", trained.generator)
     z = np.linspace(-8, 8, 101)
     np.testing.assert_allclose(
-        inference.generate(inference.load_generator(tmp_path / "g.weights.h5"), z, tiny.scaling, tiny.model.g_activation),
+        inference.generate(
+            inference.load_generator(tmp_path / "g.weights.h5"), z, tiny.scaling, tiny.model.g_activation
+        ),
         writers.generate(trained.generator, z),
-        rtol=1e-5, atol=1e-5,
+        rtol=1e-5,
+        atol=1e-5,
     )
 
 

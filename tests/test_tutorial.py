@@ -109,7 +109,9 @@ def test_the_pictures_exist_and_the_script_makes_them():
     shown = {(TUTORIAL.parent / target).resolve() for target in IMAGE.findall(TUTORIAL.read_text(encoding="utf-8"))}
     figures = {p for p in shown if p.parent == FIGURES}
     made = {FIGURES / name for name in script().FIGURES}
-    assert figures == made, f"shown, not made: {sorted(map(str, figures - made))}; made, not shown: {sorted(map(str, made - figures))}"
+    assert figures == made, (
+        f"shown, not made: {sorted(map(str, figures - made))}; made, not shown: {sorted(map(str, made - figures))}"
+    )
     for path in shown | made:
         assert path.is_file() and path.stat().st_size > 0, f"missing: {path}"
     assert (FIGURES / "numbers.json").is_file()
@@ -200,7 +202,9 @@ def test_the_tutorial_runs(tmp_path):
     assert final is not None
     assert "Running stage" not in final.stdout, f"after the last step, dvc repro still ran stages:\n{final.stdout}"
     shown = json.loads(shell("dvc exp show --json", repo).stdout)
-    names = {rev.get("name") for entry in shown for exp in entry.get("experiments") or [] for rev in exp.get("revs", [])}
+    names = {
+        rev.get("name") for entry in shown for exp in entry.get("experiments") or [] for rev in exp.get("revs", [])
+    }
     assert set(exp_runs()) <= names
     for took, part in seconds:
         print(f"{took:6.1f} s  {part[:100]}")

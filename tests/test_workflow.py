@@ -25,8 +25,11 @@ def test_workflow_passes_actionlint():
 def test_actionlint_catches_a_broken_workflow(tmp_path):
     broken = tmp_path / ".github/workflows/report.yml"
     broken.parent.mkdir(parents=True)
-    broken.write_text(WORKFLOW.read_text().replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    step: []")
-                      .replace("steps.gate.outcome", "steps.gates.outcome"))
+    broken.write_text(
+        WORKFLOW.read_text()
+        .replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    step: []")
+        .replace("steps.gate.outcome", "steps.gates.outcome")
+    )
     proc = actionlint(broken)
     assert proc.returncode == 1
     assert 'unexpected key "step"' in proc.stdout and "gates" in proc.stdout
@@ -38,7 +41,13 @@ def test_workflow_steps():
     uses = [s.get("uses", "").split("@")[0] for s in job["steps"]]
     assert job["steps"][0]["with"]["fetch-depth"] == 0
     assert uses[:2] == ["actions/checkout", "actions/setup-python"] and "iterative/setup-cml" in uses
-    for cmd in ("dvc pull --run-cache", "dvc repro", 'gan1d gate "$BASE"', 'gan1d report "$BASE"', "cml comment create report.md"):
+    for cmd in (
+        "dvc pull --run-cache",
+        "dvc repro",
+        'gan1d gate "$BASE"',
+        'gan1d report "$BASE"',
+        "cml comment create report.md",
+    ):
         assert cmd in runs
     assert job["env"]["BASE"] == "origin/${{ github.base_ref }}"
 
@@ -48,8 +57,11 @@ def lock_repo(tmp_path: Path) -> Path:
     (repo / ".ci").mkdir(parents=True)
     shutil.copy2(ROOT / ".ci/check-lock", repo / ".ci/check-lock")
     (repo / "dvc.lock").write_text("schema: '2.0'\nstages: {}\n")
-    for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
-                ["git", "-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "lock"]):
+    for cmd in (
+        ["git", "init", "-q"],
+        ["git", "add", "-A"],
+        ["git", "-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "lock"],
+    ):
         subprocess.run(cmd, cwd=repo, check=True)
     return repo
 

@@ -27,12 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from gan1d.config import load_params, parse_params, to_dict
+
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from gan1d.config import load_params, parse_params, to_dict  # noqa: E402
 
 
 def with_steps(params, section: str, steps: int, **extra):
@@ -43,12 +42,12 @@ def with_steps(params, section: str, steps: int, **extra):
 
 def naive_train_speed(params, steps: int) -> float:
     """The classic program's loop: NumPy draws each batch, one TF call per D step and per G step."""
-    import tensorflow as tf
-
     from gan1d import losses, training
     from gan1d.distributions import rng, stratified_noise
-    from gan1d.targets import Mixture
     from gan1d.models import Discriminator, Generator, initialize
+    from gan1d.targets import Mixture
+
+    import tensorflow as tf
 
     t = params.train
     g, d = Generator(params.g_model, 1, params.scaling), Discriminator(params.model, 1, params.scaling)
@@ -103,10 +102,10 @@ def compiled_train_speed(params, steps: int, log_every: int | None) -> float:
 
 
 def naive_pretrain_speed(params, steps: int) -> float:
-    import tensorflow as tf
-
     from gan1d import data, losses, training
     from gan1d.models import Discriminator, initialize
+
+    import tensorflow as tf
 
     cfg = params.pretrain
     d = Discriminator(params.model, 1, params.scaling)

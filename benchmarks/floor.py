@@ -16,22 +16,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
+
+from gan1d import datafile
+from gan1d.config import load_params, parse_params, to_dict
+from gan1d.distributions import noise_grid, rng
+from gan1d.inference import ACTIVATIONS
+from gan1d.metrics import wasserstein1
+from gan1d.targets import Empirical, Mixture
 
 import numpy as np
 import yaml
 from scipy import optimize
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from gan1d import datafile  # noqa: E402
-from gan1d.config import load_params, parse_params, to_dict  # noqa: E402
-from gan1d.targets import Empirical, Mixture  # noqa: E402
-from gan1d.distributions import noise_grid, rng  # noqa: E402
-from gan1d.inference import ACTIVATIONS  # noqa: E402
-from gan1d.metrics import wasserstein1  # noqa: E402
 
 
 def fit(target: Mixture | Empirical, hidden: int, activation: str, u: np.ndarray, restarts: int, seed: int) -> float:

@@ -23,11 +23,11 @@ import threading
 import time
 from pathlib import Path
 
-import yaml
-
 from gan1d import robustness
 from gan1d.config import parse_params
 from gan1d.runtime import Runtime
+
+import yaml
 
 BIN = Path(sys.executable).parent
 
@@ -165,9 +165,9 @@ def main() -> None:
     params = parse_params(raw)
     workers = 3 if args.spare else 2
     print(
-        f"| workers | kill | undisturbed run (s) | run with the kill (s) | cost (s) | kill to reassigned (s) | same bytes |"
+        "| workers | kill | undisturbed run (s) | run with the kill (s) | cost (s) | kill to reassigned (s) | same bytes |"
     )
-    print(f"|---|---|---|---|---|---|---|", flush=True)
+    print("|---|---|---|---|---|---|---|", flush=True)
     for _ in range(args.repeat):
         for at in args.at:  # each disturbed run right after an undisturbed one: the machine's load drifts
             base = one_run(params, workers, None)

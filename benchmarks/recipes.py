@@ -21,17 +21,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
+
+from gan1d import datafile, robustness, runtime
+from gan1d.config import load_params, parse_params, to_dict
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from gan1d import datafile, robustness, runtime  # noqa: E402
-from gan1d.config import load_params, parse_params, to_dict  # noqa: E402
 
 RECIPES = ("default", "multimodal", "classic", "ns_r1", "wgan_gp", "lsgan", "minimax")
 

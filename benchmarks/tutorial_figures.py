@@ -41,19 +41,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-import matplotlib
+from gan1d.config import load_params, parse_params, to_dict
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-import yaml  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+import yaml
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from gan1d.config import load_params, parse_params, to_dict  # noqa: E402
 
 OUT = ROOT / "docs" / "figures"
 DVC_YAML = ROOT / "dvc.yaml"
@@ -188,7 +183,6 @@ def _wrote(path: Path) -> None:
 def generator_losses(path: Path) -> None:
     """Left: both generator losses against the logit l of D(G(z)); right: |dL/dl| against D(G(z))."""
     logit = np.linspace(-8.0, 8.0, 801)
-    d = 1.0 / (1.0 + np.exp(-logit))
     minimax = -np.logaddexp(0.0, logit)  # log(1 - sigmoid(l)) = -softplus(l)
     non_saturating = np.logaddexp(0.0, -logit)  # -log(sigmoid(l)) = softplus(-l)
     fig = Figure(figsize=(11.0, 4.2), dpi=100)
@@ -201,7 +195,7 @@ def generator_losses(path: Path) -> None:
     ax.set_ylabel("generator loss (G minimises it)")
     ax.set_title("The two generator losses")
     ax.text(-7.6, -4.5, "D rejects G's samples\n(D(G(z)) < 1/2)", fontsize=8, va="top")
-    top = ax.secondary_xaxis("top", functions=(lambda l: l, lambda l: l))
+    top = ax.secondary_xaxis("top", functions=(lambda v: v, lambda v: v))
     levels = np.array([0.001, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999])
     top.set_xticks(np.log(levels / (1 - levels)), [f"{q:g}" for q in levels], fontsize=7)
     top.set_xlabel("D(G(z))", fontsize=8)

@@ -9,13 +9,13 @@ compiled program (:mod:`gan1d.engine`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
+
+from gan1d.config import Params
 
 import numpy as np
 import tensorflow as tf
-
-from gan1d.config import Params
 
 # Stateless RNG streams (the second half of every seed pair).
 REAL, D_NOISE, G_NOISE, MIX, BLUR_REAL, BLUR_FAKE, BLUR_G = 1, 2, 3, 4, 5, 6, 7

@@ -7,10 +7,10 @@ import re
 import sys
 from pathlib import Path
 
-import yaml
-
 from gan1d.config import load_params, parse_params
 from gan1d.errors import ConfigError, run_main
+
+import yaml
 
 
 def preset(name: str, presets: Path, params: Path) -> None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 
-from tqdm import tqdm
-
 from gan1d.config import Params
 from gan1d.errors import ConfigError
 from gan1d.robustness import WorkerLost, _label, run_shard, shards
 from gan1d.runtime import SCHEDULER
 
+from tqdm import tqdm
 
 TLS_VARIABLES = "DASK_DISTRIBUTED__COMM__TLS__CA_FILE, DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT and ..._CLIENT__KEY"
 TLS_FILES = {

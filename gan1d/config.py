@@ -12,8 +12,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gan1d.errors import ConfigError
 from gan1d.schema import at_least, below_one, between, build, one_of, plain, positive, spec
 from gan1d.targetspec import (  # noqa: F401 (Component, MIN_ROWS, ...: imported from here by the rest of gan1d)
@@ -26,6 +24,8 @@ from gan1d.targetspec import (  # noqa: F401 (Component, MIN_ROWS, ...: imported
     parse_target,
     target_raw,
 )
+
+import yaml
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ class Params:
         return replace(self.model, hidden=width)
 
     @property
-    def scaling(self) -> "Scaling":
+    def scaling(self) -> Scaling:
         """The fixed affine maps around G and D (identity unless model.scale_inputs): the target's mean
         and std (a data target's: its training part's)."""
         if not self.model.scale_inputs:

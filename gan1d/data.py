@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-
+from gan1d import datafile, targets
 from gan1d.config import Params
 from gan1d.distributions import rng
 from gan1d.io import read_table, write_table
-from gan1d import datafile, targets
 from gan1d.metrics import Target
 from gan1d.targets import Mixture, kde_pdf
+
+import numpy as np
+import pyarrow as pa
 
 
 def draw_real(params: Params, seed: int) -> np.ndarray:

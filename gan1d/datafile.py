@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from gan1d.config import MIN_ROWS, Params, Target
 from gan1d.distributions import rng
 from gan1d.errors import ConfigError
+
+import numpy as np
 
 MAX_MODES = 5  # G's width follows the modes of a data set's density estimate, up to this many
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import zlib
 
-import numpy as np
-
 from gan1d.config import Noise
+
+import numpy as np
 
 
 def rng(seed: int, stream: str) -> np.random.Generator:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import ctypes
 import random
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+
+from gan1d.resume import ResumePoint, State
 
 import numpy as np
 import tensorflow as tf
 from tqdm import tqdm
-
-from gan1d.resume import ResumePoint, State
 
 ChunkHook = Callable[[int, float], None]  # (steps, seconds) of each compiled call
 

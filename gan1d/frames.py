@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-
 from gan1d.errors import ArtifactError
 from gan1d.io import RESTORE_HINT, read_table, write_table
+
+import numpy as np
+import pyarrow as pa
 
 COLUMNS = ("frame", "step", "curve", "x", "y")
 CURVES = ("decision_boundary", "real", "generated", "transport", "quantile")

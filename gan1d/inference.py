@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from gan1d.config import Params, Scaling
 from gan1d.distributions import histogram_edges, noise_grid
 from gan1d.errors import ArtifactError
 from gan1d.io import RESTORE_HINT, read_weights
 from gan1d.metrics import Target, fold_share, summarize
+
+import numpy as np
 
 
 def replica_weights(

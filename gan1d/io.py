@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
+
+from gan1d.atomic import atomic_path  # noqa: F401 (re-exported: every writer imports it from here)
+from gan1d.errors import ArtifactError
 
 import h5py
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-from gan1d.atomic import atomic_path  # noqa: F401 (re-exported: every writer imports it from here)
-from gan1d.errors import ArtifactError
 
 RESTORE_HINT = "run `dvc checkout` to restore it, or `dvc repro` to rebuild it"
 

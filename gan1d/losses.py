@@ -8,7 +8,7 @@ leading replica axis (one model per seed) gives one loss per replica. All are wr
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import tensorflow as tf
 

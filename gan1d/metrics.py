@@ -7,9 +7,9 @@ samples). Coverage: a mixture's modes, and for every target its deciles.
 
 from __future__ import annotations
 
-import numpy as np
-
 from gan1d.targets import Empirical, Mixture
+
+import numpy as np
 
 Target = Mixture | Empirical
 

@@ -7,18 +7,18 @@ has R = 1.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
-
-import keras
-import numpy as np
-import tensorflow as tf
 
 from gan1d.config import Model, Scaling
 from gan1d.distributions import rng
 from gan1d.errors import ArtifactError
 from gan1d.inference import generate, replica_weights
 from gan1d.io import RESTORE_HINT, read_weights
+
+import keras
+import numpy as np
+import tensorflow as tf
 
 
 def _stacked_matmul(x: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:

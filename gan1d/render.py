@@ -14,6 +14,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from gan1d.config import Render  # noqa: E402
+from gan1d.frames import Frames  # noqa: E402
+from gan1d.io import atomic_path  # noqa: E402
+from gan1d.metrics import SUCCESS_W1_STD, Target  # noqa: E402
+
 import imageio_ffmpeg  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
@@ -21,11 +26,6 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from tqdm import tqdm  # noqa: E402
-
-from gan1d.config import Render  # noqa: E402
-from gan1d.frames import Frames  # noqa: E402
-from gan1d.metrics import SUCCESS_W1_STD, Target  # noqa: E402
-from gan1d.io import atomic_path  # noqa: E402
 
 TITLE = "1D Generative Adversarial Network"
 # x264 settings that make the bytes depend only on the frames: one thread (frame threading may

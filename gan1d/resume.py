@@ -19,14 +19,15 @@ import json
 import sys
 import time
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
-
-import numpy as np
+from typing import Any
 
 from gan1d.errors import phase
 from gan1d.io import atomic_path
+
+import numpy as np
 
 FORMAT = "gan1d-resume-1"
 CODE = Path(__file__).resolve().parent

@@ -15,18 +15,18 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
-
-import numpy as np
-import pyarrow as pa
-from tqdm import tqdm
 
 from gan1d import data, targets
 from gan1d.config import Params
 from gan1d.errors import Gan1dError, unwinding
 from gan1d.inference import score
 from gan1d.runtime import Runtime, available_cores
+
+import numpy as np
+import pyarrow as pa
+from tqdm import tqdm
 
 ChunkHook = Callable[[int, float], None]  # (steps, seconds) of each compiled call, as gan1d.engine reports
 

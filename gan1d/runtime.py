@@ -14,9 +14,9 @@ environment variables, read once by the stage scripts and passed explicitly to t
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from gan1d.errors import ConfigError
 

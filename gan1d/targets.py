@@ -13,14 +13,15 @@ scaling, pictures and pretraining ask that interface and nothing else.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Sequence
+from typing import Any
+
+from gan1d.config import Component, Params, Target, family_distribution
 
 import numpy as np
 from scipy import special
-
-from gan1d.config import Component, Params, Target, family_distribution
 
 # The plot window spans the target's quantiles at TAIL and 1 - TAIL (for a Gaussian: mean +/- 4 sigma),
 # widened by a quarter of that span on each side: room to see a generator that overshoots.
@@ -35,7 +36,7 @@ class Mixture:
     components: tuple[Component, ...]
 
     @classmethod
-    def from_config(cls, target: Target) -> "Mixture":
+    def from_config(cls, target: Target) -> Mixture:
         if target.data is not None:
             raise ValueError("a data target has no closed form: build it with targets.of(params, heldout)")
         return cls(target.components)
@@ -151,7 +152,7 @@ class Empirical:
     values: np.ndarray
 
     @classmethod
-    def of(cls, values: Sequence[float] | np.ndarray) -> "Empirical":
+    def of(cls, values: Sequence[float] | np.ndarray) -> Empirical:
         return cls(np.sort(np.asarray(values, np.float64)))
 
     @property

@@ -8,9 +8,10 @@ Every error is a :class:`ConfigError` naming its key. SciPy is imported only whe
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from gan1d.errors import ConfigError
 from gan1d.schema import convert, each
@@ -50,7 +51,7 @@ class Target:
     parts: tuple[tuple[float, ...], tuple[float, ...]] | None = None  # (training part, held-out part), with stats
 
     @classmethod
-    def gaussians(cls, means: Sequence[float], sigmas: Sequence[float], weights: Sequence[float]) -> "Target":
+    def gaussians(cls, means: Sequence[float], sigmas: Sequence[float], weights: Sequence[float]) -> Target:
         """A mixture of Gaussians (the first form), from its lists."""
         return cls(
             "gaussians",

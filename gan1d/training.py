@@ -9,13 +9,9 @@ function of its params. The artifacts a run leaves are written by :mod:`gan1d.wr
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
-
-import keras
-import numpy as np
-import tensorflow as tf
 
 from gan1d import losses, targets
 from gan1d.batches import BLUR_FAKE, BLUR_G, BLUR_REAL, D_NOISE, G_NOISE, MIX, Batches, fade
@@ -24,6 +20,10 @@ from gan1d.distributions import histogram_edges, noise_grid
 from gan1d.engine import CHUNK, ChunkHook, compiled_run, runtime_value
 from gan1d.models import Discriminator, Generator, decision_boundary, initialize, match_moments, spread_kinks
 from gan1d.resume import ResumePoint, run_key
+
+import keras
+import numpy as np
+import tensorflow as tf
 
 
 def make_optimizer(cfg: Optimizer, steps: int) -> keras.optimizers.Optimizer:

@@ -7,12 +7,9 @@ bytes. :mod:`gan1d.frames` and :mod:`gan1d.io` stay free of TensorFlow; this mod
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
-
-import keras
-import numpy as np
-import tensorflow as tf
+from typing import TYPE_CHECKING
 
 from gan1d import frames, inference, targets
 from gan1d.config import Params
@@ -20,6 +17,10 @@ from gan1d.distributions import density, histogram_edges, noise_grid
 from gan1d.errors import ArtifactError, DivergenceError
 from gan1d.io import RESTORE_HINT, atomic_path
 from gan1d.models import Generator
+
+import keras
+import numpy as np
+import tensorflow as tf
 
 if TYPE_CHECKING:
     from gan1d.training import Trained

@@ -10,11 +10,11 @@ split into a training part (the real data set) and a held-out part (``target.hol
 import argparse
 
 import gan1d.stage  # noqa: F401  (first of the gan1d imports: interrupts end the stage in one line)
-import numpy as np
-
 from gan1d import data, datafile
 from gan1d.config import load_params
 from gan1d.errors import phase, run_main
+
+import numpy as np
 
 
 def main() -> None:

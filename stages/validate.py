@@ -12,9 +12,9 @@ params change that passes reruns only the stages that read the changed keys.
 import argparse
 
 import gan1d.stage  # noqa: F401  (first of the gan1d imports: interrupts end the stage in one line)
+from gan1d.atomic import write_text
 from gan1d.config import load_params
 from gan1d.errors import run_main
-from gan1d.atomic import write_text
 
 STAMP = "params.yaml passed validation\n"
 

@@ -11,11 +11,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pytest
-import yaml
-
 from gan1d.config import Params, parse_params
 from gan1d.quiet import use_compile_cache
+
+import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 

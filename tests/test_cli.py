@@ -2,12 +2,13 @@
 
 from pathlib import Path
 
-import pytest
-
-from conftest import ROOT
 from gan1d import cli
 from gan1d.cli import main
 from gan1d.config import load_params
+
+import pytest
+
+from conftest import ROOT
 
 
 def test_presets_are_valid_and_default_is_params_yaml():

@@ -67,7 +67,7 @@ def make_certs(folder: Path, names: tuple[str, ...] = ("scheduler", "worker", "c
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     folder.mkdir(parents=True, exist_ok=True)
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     paths: dict[str, Path] = {}
 
     def build(subject: str, public_key, issuer: str):

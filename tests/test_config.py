@@ -4,12 +4,13 @@ import copy
 import subprocess
 import sys
 
+from gan1d.config import load_params, parse_params, to_dict
+from gan1d.errors import ConfigError
+
 import pytest
 import yaml
 
 from conftest import ROOT, default_raw, run_env
-from gan1d.config import load_params, parse_params, to_dict
-from gan1d.errors import ConfigError
 
 
 def test_default_params_load_and_round_trip():

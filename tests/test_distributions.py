@@ -1,12 +1,12 @@
 """Target distributions and the generator's noise."""
 
+from gan1d.config import Noise, Target
+from gan1d.distributions import density, histogram_edges, noise_grid, rng, stratified_noise
+from gan1d.targets import Mixture
+
 import numpy as np
 import pytest
 from scipy import stats
-
-from gan1d.config import Noise, Target
-from gan1d.targets import Mixture
-from gan1d.distributions import density, histogram_edges, noise_grid, rng, stratified_noise
 
 GAUSS = Mixture.from_config(Target.gaussians((4.0,), (0.5,), (1.0,)))
 MIX = Mixture.from_config(Target.gaussians((-2.0, 3.0), (0.5, 1.0), (1.0, 3.0)))

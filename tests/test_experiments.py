@@ -4,10 +4,10 @@ import json
 import time
 
 import pytest
-
-from conftest import built_repo, run
 from test_reliability import md5s
 from test_remote import md5
+
+from conftest import built_repo, run
 
 pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
 

@@ -1,12 +1,12 @@
 """Parquet round trips, damaged artifacts and atomic writes."""
 
-import numpy as np
-import pyarrow as pa
-import pytest
-
 from gan1d import data, frames
 from gan1d.errors import ArtifactError
 from gan1d.io import atomic_path, read_table, write_table
+
+import numpy as np
+import pyarrow as pa
+import pytest
 
 
 def sample_frames() -> frames.Frames:

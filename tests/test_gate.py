@@ -2,11 +2,12 @@
 
 import json
 
+from gan1d.config import Gate
+from gan1d.gate import evaluate
+
 import pytest
 
 from conftest import make_repo, run, tiny_raw
-from gan1d.config import Gate
-from gan1d.gate import evaluate
 
 pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
 

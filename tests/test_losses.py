@@ -2,11 +2,11 @@
 
 import math
 
+from gan1d import losses
+
 import numpy as np
 import pytest
 import tensorflow as tf
-
-from gan1d import losses
 
 LN2 = math.log(2.0)
 

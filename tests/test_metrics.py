@@ -1,9 +1,5 @@
 """Metrics on known cases and against SciPy."""
 
-import numpy as np
-import pytest
-from scipy import stats
-
 from gan1d.config import Component, Target
 from gan1d.distributions import rng
 from gan1d.metrics import (
@@ -19,6 +15,10 @@ from gan1d.metrics import (
     wasserstein1,
 )
 from gan1d.targets import Empirical, Mixture
+
+import numpy as np
+import pytest
+from scipy import stats
 
 GAUSS = Mixture.from_config(Target.gaussians((4.0,), (0.5,), (1.0,)))
 EDGES = np.linspace(-8, 8, 101)

@@ -1,13 +1,8 @@
 """The minibatch layer, the decision boundary and per-replica initialisation."""
 
-import numpy as np
-import pytest
-import tensorflow as tf
-
-from gan1d.config import Model
 from dataclasses import replace
 
-from gan1d.config import Scaling
+from gan1d.config import Model, Scaling
 from gan1d.inference import generate, replica_weights
 from gan1d.models import (
     IDENTITY,
@@ -20,6 +15,10 @@ from gan1d.models import (
     match_moments,
     spread_kinks,
 )
+
+import numpy as np
+import pytest
+import tensorflow as tf
 
 PLAIN = Model(
     hidden=4,

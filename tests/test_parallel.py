@@ -6,13 +6,14 @@ import sys
 import time
 from pathlib import Path
 
+from gan1d.errors import ConfigError
+from gan1d.robustness import shards
+from gan1d.runtime import Runtime, from_environ
+
 import pytest
 import yaml
 
 from conftest import ROOT, run_env, tiny_raw
-from gan1d.errors import ConfigError
-from gan1d.robustness import shards
-from gan1d.runtime import Runtime, from_environ
 
 ROBUSTNESS_OUTPUTS = ("metrics.json", "per_seed.parquet", "samples.parquet", "w1_per_seed.png", "densities.png")
 

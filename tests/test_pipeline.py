@@ -6,13 +6,14 @@ import json
 import re
 from pathlib import Path
 
+from gan1d import frames
+
 import imageio_ffmpeg
 import pyarrow.parquet as pq
 import pytest
 import yaml
 
 from conftest import make_repo, run, tiny_raw
-from gan1d import frames
 
 pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
 

@@ -2,8 +2,9 @@
 
 import configparser
 
-from conftest import ROOT
 from gan1d.plots_page import SCRIPTS, TEMPLATE, VENDOR, build_page
+
+from conftest import ROOT
 
 
 def test_committed_page_is_the_generated_one():

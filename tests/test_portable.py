@@ -6,7 +6,6 @@ the AVX-512, AVX2 and baseline implementations differ in the last bits. gan1d pi
 NPY_DISABLE_CPU_FEATURES and XLA honours --xla_cpu_max_isa.
 """
 
-import os
 import platform
 import subprocess
 import sys

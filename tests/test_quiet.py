@@ -2,8 +2,9 @@
 
 import sys
 
-from conftest import ROOT, run
 from gan1d.quiet import filter_startup_noise
+
+from conftest import ROOT, run
 
 NOISE = ("absl::InitializeLog", "cuda drivers", "cudart", "cuInit")
 IMPORT = "from gan1d.quiet import import_tensorflow; tf = import_tensorflow(); print(tf.__name__)"

@@ -6,11 +6,11 @@ scores: W1 < 0.1 target std with every mode covered.
 
 from pathlib import Path
 
-import pytest
-import yaml
-
 from gan1d import robustness
 from gan1d.config import Params, load_params, parse_params, to_dict
+
+import pytest
+import yaml
 
 pytestmark = pytest.mark.slow  # full-length training: about 10 s per target
 

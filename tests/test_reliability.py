@@ -1,20 +1,21 @@
 """Interruptions, damaged artifacts, divergence and determinism under other environments."""
 
 import hashlib
-import shutil
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-import yaml
-
-from conftest import built_repo, make_repo, run, run_env, tiny_raw
 from gan1d.config import parse_params
 from gan1d.errors import ConfigError
+
+import pytest
+import yaml
 from test_config import BAD, with_change
+
+from conftest import built_repo, make_repo, run, run_env, tiny_raw
 
 pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
 

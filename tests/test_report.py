@@ -4,9 +4,9 @@ import re
 
 import pytest
 import yaml
+from test_gate import write_metrics
 
 from conftest import make_repo, run, tiny_raw
-from test_gate import write_metrics
 
 pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
 

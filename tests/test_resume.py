@@ -9,12 +9,13 @@ import subprocess
 import time
 from pathlib import Path
 
+from gan1d import data, engine, resume, training
+from gan1d.config import parse_params
+
 import numpy as np
 import pytest
 
 from conftest import make_repo, run, run_env, tiny_raw
-from gan1d import data, engine, resume, training
-from gan1d.config import parse_params
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,13 @@ one `gan1d target` command and reproduced with no other edit, in a throwaway cop
 import json
 import re
 
+from gan1d.distributions import rng
+
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
 from conftest import make_repo, run, tiny_raw
-from gan1d.distributions import rng
 
 pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
 

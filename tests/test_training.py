@@ -1,10 +1,10 @@
 """The compiled training loops: determinism, frames, per-replica independence, checkpoints."""
 
-import numpy as np
-import pytest
-
 from gan1d import batches, data, engine, training, writers
 from gan1d.errors import ArtifactError, DivergenceError
+
+import numpy as np
+import pytest
 
 
 def run_train(params, seeds):

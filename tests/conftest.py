@@ -103,12 +103,26 @@ def make_repo(dest: Path, raw: dict) -> Path:
     return dest
 
 
+_BUILT: dict[str, Path] = {}  # params.yaml text -> the repository built from it this session (a template)
+
+
 def built_repo(parent: Path, name: str, raw: dict | None = None) -> Path:
-    """``parent/name``: a repository with the tiny pipeline (or ``raw``) reproduced and committed."""
+    """``parent/name``: a repository with the tiny pipeline (or ``raw``) reproduced and committed; the first
+    `dvc repro`'s stdout and stderr are in ``.git/first_repro.log``.
+
+    Each params is built once per session; later calls get a copy of that repository (work tree, git history
+    and DVC cache alike, less DVC's ``.dvc/tmp`` state): what a fresh build gives, without rerunning it.
+    """
+    text = yaml.safe_dump(raw or tiny_raw(), sort_keys=False)
+    if text not in _BUILT:
+        template = Path(tempfile.mkdtemp(prefix="gan1d-built-")) / "repo"
+        template.mkdir()
+        make_repo(template, yaml.safe_load(text))
+        proc = run(["dvc", "repro"], template)
+        (template / ".git" / "first_repro.log").write_text(proc.stdout + proc.stderr)
+        run(["git", "add", "-A"], template)
+        run(["git", "commit", "-qm", "pipeline run"], template)
+        _BUILT[text] = template
     repo = parent / name
-    repo.mkdir()
-    make_repo(repo, raw or tiny_raw())
-    run(["dvc", "repro"], repo)
-    run(["git", "add", "-A"], repo)
-    run(["git", "commit", "-qm", "pipeline run"], repo)
+    shutil.copytree(_BUILT[text], repo, symlinks=True, ignore=lambda d, names: ["tmp"] if d.endswith(".dvc") else [])
     return repo

@@ -76,7 +76,9 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("path,value,message", BAD, ids=[f"{p}={v!r}"[:40] for p, v, _ in BAD])
+@pytest.mark.parametrize(
+    "path,value,message", BAD, ids=[(f"{p}=<deleted>" if v is DELETE else f"{p}={v!r}")[:40] for p, v, _ in BAD]
+)
 def test_bad_params_name_the_key(path, value, message):
     with pytest.raises(ConfigError) as err:
         parse_params(with_change(path, value))

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from conftest import make_repo, run, tiny_raw
+from conftest import built_repo, run, tiny_raw
 
 pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
 
@@ -64,14 +64,11 @@ def set_params(repo: Path, raw: dict) -> None:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
-    path = make_repo(tmp_path_factory.mktemp("repo"), tiny_raw())
-    proc = run(["dvc", "repro"], path)
-    path.joinpath("first_run.log").write_text(proc.stdout)
-    return path
+    return built_repo(tmp_path_factory.mktemp("repo"), "repo")
 
 
 def test_repro_builds_every_artifact(repo):
-    log = repo.joinpath("first_run.log").read_text()
+    log = (repo / ".git" / "first_repro.log").read_text()
     assert set(ran(log)) == ALL_STAGES
     assert re.search(r"evaluate: W1 \d+\.\d{4}", log)
     for rel in OUTPUTS:
@@ -145,8 +142,6 @@ def test_rerun_is_a_no_op_and_forced_rerun_is_byte_identical(repo):
 
 
 def test_only_affected_stages_rerun(repo):
-    run(["git", "add", "-A"], repo)
-    run(["git", "commit", "-qm", "first run"], repo)
     raw = tiny_raw()
     raw["render"]["fps"] = 12
     set_params(repo, raw)

@@ -1,7 +1,7 @@
 """Every picture in docs/, regenerated from the current code and the default params.yaml.
 
     dvc repro                                  # the default run, whose outputs the pictures show
-    python benchmarks/docs_figures.py          # everything: about 6 minutes on two busy cores
+    python benchmarks/docs_figures.py          # everything: about 2 minutes on two cores
     python benchmarks/docs_figures.py --no-train   # only what needs no training run
 
 What it writes:

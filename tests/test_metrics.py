@@ -182,6 +182,7 @@ def test_data_summary_reports_the_memorisers_baseline():
     assert summarize(gen.normal(1, 1, 10000), held, EDGES, train)["success"] == 0.0
 
 
+@pytest.mark.slow  # 400 simulated data sets per size, each scored on 10,000 points
 @pytest.mark.parametrize("size", [82, 272])
 def test_the_data_criterion_passes_the_true_distribution_about_95_percent_of_the_time(size):
     """Calibration: data sets of the real data sets' sizes drawn from known families, split as the sample

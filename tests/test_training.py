@@ -18,6 +18,7 @@ def test_frame_steps():
     np.testing.assert_array_equal(training.frame_steps(25, 10), [10, 20, 25])
 
 
+@pytest.mark.slow  # trains several replicas: seconds each
 def test_training_is_deterministic_and_records_frames(tiny):
     a, b = run_train(tiny, [5]), run_train(tiny, [5])
     np.testing.assert_array_equal(a.losses, b.losses)
@@ -30,6 +31,7 @@ def test_training_is_deterministic_and_records_frames(tiny):
     assert int(a.step.numpy()) == 30
 
 
+@pytest.mark.slow  # trains several replicas: seconds each
 def test_each_replica_equals_training_its_seed_alone(tiny):
     together = run_train(tiny, [3, 4])
     alone = run_train(tiny, [4])
@@ -100,6 +102,7 @@ def test_foreign_weights_file_names_the_file(tiny, tmp_path):
         inference.load_generator(tmp_path / "bad.weights.h5")
 
 
+@pytest.mark.slow  # trains several replicas: seconds each
 def test_uniform_kinks_change_g_and_keep_each_replica_its_own_seed(tiny):
     # spread_kinks draws per replica from its own seed, so a seed trained beside another is still the seed alone
     from dataclasses import replace
@@ -121,6 +124,7 @@ def test_stratify_puts_sample_i_in_slice_i():
     np.testing.assert_allclose(batches.stratify(u3).numpy()[..., 0], batches.stratify(u).numpy())
 
 
+@pytest.mark.slow  # trains several replicas: seconds each
 def test_stratified_batches_change_training_and_keep_each_replica_its_own_seed(tiny):
     from dataclasses import replace
 

@@ -30,6 +30,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from gan1d.plots_page import CHROMIUM_NAMES, CHROMIUM_OFFLINE
+
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,19 +40,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import tutorial_figures  # noqa: E402  (benchmarks/ is not a package)
 
 DOCS = ROOT / "docs"
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
-OFFLINE = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--hide-scrollbars",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-    "--proxy-server=http://127.0.0.1:9",
-    "--proxy-bypass-list=<-loopback>",
-    "--virtual-time-budget=20000",
-    "--window-size=1000,1200",
-]
 
 
 def _dvc(*args: str) -> str:
@@ -76,7 +65,10 @@ def plots(out: Path) -> None:
         page = Path(tmp) / "plots" / "index.html"
         _dvc("plots", "show", "-o", str(page.parent))
         subprocess.run(
-            [browser, *OFFLINE, f"--screenshot={out}", page.as_uri()], check=True, capture_output=True, timeout=180
+            [browser, *CHROMIUM_OFFLINE, f"--screenshot={out}", page.as_uri()],
+            check=True,
+            capture_output=True,
+            timeout=180,
         )
     tutorial_figures._wrote(out)
 

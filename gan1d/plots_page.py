@@ -18,6 +18,14 @@ TEMPLATE = Path(".dvc/plots/page.html")
 # load order matters: vega-embed needs vega and vega-lite
 SCRIPTS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 PLACEHOLDERS = ("{plot_divs}", "{refresh_tag}", "{scripts}")
+# headless Chromium with every host unresolvable and a dead proxy: a page that draws under these flags draws
+# with no network (tests/test_plots_browser.py checks the page; benchmarks/docs_figures.py photographs it)
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+CHROMIUM_OFFLINE = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
+    "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+    "--virtual-time-budget=20000", "--window-size=1000,1200",
+)  # fmt: skip
 
 _HEAD = """<!DOCTYPE html>
 <html>

@@ -12,6 +12,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from gan1d.plots_page import CHROMIUM_NAMES, CHROMIUM_OFFLINE
+
 import pytest
 from PIL import Image
 
@@ -19,25 +21,13 @@ from conftest import built_repo, run
 
 pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
 
-CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
-OFFLINE = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--hide-scrollbars",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-    "--proxy-server=http://127.0.0.1:9",
-    "--proxy-bypass-list=<-loopback>",
-    "--virtual-time-budget=20000",
-    "--window-size=1000,1200",
-]
+CHROMIUM = next((p for p in map(shutil.which, CHROMIUM_NAMES) if p), None)
 
 
 def chromium(page: Path, *args: str) -> str:
     """Run headless Chromium, offline, on ``page``; its stdout."""
     proc = subprocess.run(
-        [CHROMIUM, *OFFLINE, *args, page.resolve().as_uri()], capture_output=True, text=True, timeout=120
+        [CHROMIUM, *CHROMIUM_OFFLINE, *args, page.resolve().as_uri()], capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout

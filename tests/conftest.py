@@ -126,3 +126,12 @@ def built_repo(parent: Path, name: str, raw: dict | None = None) -> Path:
     repo = parent / name
     shutil.copytree(_BUILT[text], repo, symlinks=True, ignore=lambda d, names: ["tmp"] if d.endswith(".dvc") else [])
     return repo
+
+
+def robustness_stage(params: Path, out: Path, env: dict[str, str], timeout: float | None = None):
+    """stages/robustness.py on ``params`` with every output in ``out`` (its cwd), in environment ``env``."""
+    args = ["--real", "real.parquet", "--heldout", "heldout.parquet", "--metrics", "metrics.json"]
+    args += ["--per-seed", "per_seed.parquet", "--samples", "samples.parquet"]
+    args += ["--w1-plot", "w1_per_seed.png", "--densities", "densities.png"]
+    cmd = [sys.executable, str(ROOT / "stages" / "robustness.py"), "--params", str(params), *args]
+    return subprocess.run(cmd, cwd=out, env=env, capture_output=True, text=True, timeout=timeout)

@@ -28,7 +28,7 @@ import psutil
 import pytest
 import yaml
 
-from conftest import ROOT, make_repo, run, run_env, tiny_raw
+from conftest import make_repo, robustness_stage, run, run_env, tiny_raw
 
 pytestmark = pytest.mark.slow  # starts Dask clusters and worker processes: deselect with -m "not slow"
 
@@ -328,33 +328,6 @@ def test_a_tls_cluster_gives_the_local_bytes(tmp_path, params, local, cluster):
     assert results(tmp_path / "tls.pkl") == local
 
 
-def _stage(params: Path, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    args = [
-        "--real",
-        "real.parquet",
-        "--heldout",
-        "heldout.parquet",
-        "--metrics",
-        "metrics.json",
-        "--per-seed",
-        "per_seed.parquet",
-        "--samples",
-        "samples.parquet",
-        "--w1-plot",
-        "w1_per_seed.png",
-        "--densities",
-        "densities.png",
-    ]
-    return subprocess.run(
-        [sys.executable, str(ROOT / "stages" / "robustness.py"), "--params", str(params), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_a_client_without_the_certificates_is_refused_with_one_line(tmp_path, params, cluster):
     stranger = make_certs(tmp_path / "stranger", ("client",))  # certificates of another CA
     tcp = cluster.address.replace("tls://", "tcp://")
@@ -383,7 +356,7 @@ def test_a_client_without_the_certificates_is_refused_with_one_line(tmp_path, pa
     for case, (address, tls, why) in cases.items():
         out = tmp_path / "out" / case
         out.mkdir(parents=True)
-        proc = _stage(params, out, clean_env(GAN1D_DASK_SCHEDULER=address, **tls))
+        proc = robustness_stage(params, out, clean_env(GAN1D_DASK_SCHEDULER=address, **tls), timeout=120)
         lines = proc.stderr.strip().splitlines()
         assert proc.returncode == 2 and len(lines) == 1, (case, proc.stderr)
         assert lines[0].startswith(f"error: GAN1D_DASK_SCHEDULER={address}: "), (case, lines)

@@ -13,7 +13,7 @@ from gan1d.runtime import Runtime, from_environ
 import pytest
 import yaml
 
-from conftest import ROOT, run_env, tiny_raw
+from conftest import robustness_stage, run_env, tiny_raw
 
 ROBUSTNESS_OUTPUTS = ("metrics.json", "per_seed.parquet", "samples.parquet", "w1_per_seed.png", "densities.png")
 
@@ -37,28 +37,6 @@ def test_runtime_comes_from_the_environment_and_a_bad_value_is_named(tmp_path):
             from_environ({"GAN1D_WORKERS": bad})
 
 
-def _stage(params: Path, out: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    """The robustness stage script, writing into ``out``."""
-    args = [
-        "--real",
-        "real.parquet",
-        "--heldout",
-        "heldout.parquet",
-        "--metrics",
-        "metrics.json",
-        "--per-seed",
-        "per_seed.parquet",
-        "--samples",
-        "samples.parquet",
-        "--w1-plot",
-        "w1_per_seed.png",
-        "--densities",
-        "densities.png",
-    ]
-    cmd = [sys.executable, str(ROOT / "stages" / "robustness.py"), "--params", str(params), *args]
-    return subprocess.run(cmd, cwd=out, env={**run_env(), **env}, capture_output=True, text=True)
-
-
 def _md5s(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.md5(p.read_bytes()).hexdigest()
@@ -79,7 +57,7 @@ def params(tmp_path_factory) -> Path:
 def _robustness(params: Path, out: Path, env: dict[str, str]) -> dict[str, str]:
     """Run the robustness stage into ``out`` (compile cache off unless ``env`` says otherwise)."""
     out.mkdir()
-    proc = _stage(params, out, {"GAN1D_CACHE": "off", **env})
+    proc = robustness_stage(params, out, {**run_env(), "GAN1D_CACHE": "off", **env})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("robustness: 5 seeds")
     return {name: _md5s(out)[name] for name in ROBUSTNESS_OUTPUTS}
@@ -205,7 +183,7 @@ def test_a_sweep_over_learning_rates_penalty_and_ema_compiles_once(tmp_path, par
 
 
 def test_a_bad_worker_count_is_one_line_naming_the_variable(tmp_path, params):
-    proc = _stage(params, tmp_path, {"GAN1D_WORKERS": "zero"})
+    proc = robustness_stage(params, tmp_path, {**run_env(), "GAN1D_WORKERS": "zero"})
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         "error: GAN1D_WORKERS='zero': must be a whole number of worker processes, at least 1"

@@ -116,6 +116,8 @@ class Train:
     rank_until: float = spec(
         between(0.0, 1.0)
     )  # with model.rank: the rank input fades to 0 by this fraction (0 = never)
+    monotone: float = spec(at_least(0.0))  # weight of G's fold penalty (its backward travel, in target stds); 0 = off
+    monotone_from: float = spec(below_one())  # ... rising from 0 here (a fraction of the steps) to full at the end
     use_pretrained: bool = spec()
     on_divergence: str = spec(one_of("stop", "continue"))  # a non-finite loss: stop with an error, or go on
     log_every: int = spec(at_least(1))

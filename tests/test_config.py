@@ -63,6 +63,8 @@ BAD = [
     ("train.loss_every", 0, "train.loss_every: got 0; allowed: a number >= 1"),
     ("train.penalty", "gp", "train.penalty: got 'gp'; allowed: one of none, r1"),
     ("train.ema", 1.0, "train.ema: got 1.0; allowed: a number in [0, 1)"),
+    ("train.monotone", -0.5, "train.monotone: got -0.5; allowed: a number >= 0.0"),
+    ("train.monotone_from", 1.0, "train.monotone_from: got 1.0; allowed: a number in [0, 1)"),
     ("train.d_optimizer.schedule", "linear", "train.d_optimizer.schedule: got 'linear'"),
     ("robustness.count", 0, "robustness.count: got 0"),
     ("model.bias_stddev", -1.0, "model.bias_stddev: got -1.0"),

@@ -1,5 +1,7 @@
 """The compiled training loops: determinism, frames, per-replica independence, checkpoints."""
 
+from dataclasses import replace
+
 from gan1d import batches, data, engine, training, writers
 from gan1d.errors import ArtifactError, DivergenceError
 
@@ -16,6 +18,21 @@ def run_train(params, seeds):
 def test_frame_steps():
     np.testing.assert_array_equal(training.frame_steps(30, 10), [10, 20, 30])
     np.testing.assert_array_equal(training.frame_steps(25, 10), [10, 20, 25])
+
+
+def test_the_fold_penalty_rises_over_the_end_of_the_run():
+    # from step 100 to step 300 on a half cosine: 0 before, 0.5 halfway, 1 at the end
+    values = [float(batches.rise(s, 100.0, 300.0)) for s in (0, 100, 200, 300, 400)]
+    assert values == pytest.approx([0.0, 0.0, 0.5, 1.0, 1.0], abs=1e-6)
+
+
+@pytest.mark.slow  # trains a replica with and without the penalty
+def test_the_fold_penalty_changes_training_only_when_on(tiny):
+    off = run_train(tiny, [5])
+    on = run_train(replace(tiny, train=replace(tiny.train, monotone=10.0, monotone_from=0.0)), [5])
+    zero = run_train(replace(tiny, train=replace(tiny.train, monotone=0.0, monotone_from=0.0)), [5])
+    np.testing.assert_array_equal(off.losses, zero.losses)  # weight 0: the same program as before
+    assert not np.array_equal(off.losses, on.losses)
 
 
 @pytest.mark.slow  # trains several replicas: seconds each

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from gan1d.config import Params
+from gan1d.distributions import NORMAL_SPREAD
 
 import numpy as np
 import tensorflow as tf
@@ -70,7 +71,8 @@ class Batches:
     size: int  # samples per batch
     pool: tf.Tensor  # (R, n_real) each replica's real data; sorted when stratified
     stratified: bool  # train.stratify: one draw per 1/size slice of [0, 1)
-    noise_range: float  # G's noise is uniform on [-noise_range, noise_range]
+    noise_range: float  # G's noise is uniform on [-noise_range, noise_range] ...
+    normal: bool  # ... or N(0, (noise_range * NORMAL_SPREAD)^2) (noise.distribution: normal)
     spaced: tf.Tensor  # (1, size, 1) evenly spaced noise (iid batches jitter around it)
     jitter: tf.Tensor  # noise.jitter (a runtime value)
     instance_noise: float  # train.instance_noise; 0: no instance noise
@@ -95,6 +97,7 @@ class Batches:
             pool,
             t.stratify,
             params.noise.range,
+            params.noise.distribution == "normal",
             spaced,
             jitter,
             t.instance_noise,
@@ -117,8 +120,12 @@ class Batches:
         return tf.gather(self.pool, idx, batch_dims=1)[..., None]
 
     def noise(self, stream: int, *counters: tf.Tensor) -> tf.Tensor:
-        """(R, size, 1) noise for G: stratified on [-range, range], or evenly spaced plus jitter."""
+        """(R, size, 1) noise for G: stratified on [-range, range] (normal: over its levels), or evenly
+        spaced plus jitter."""
         u = self.uniform(stream, *counters)
+        if self.normal:  # levels kept off 0 and 1 (float32 rounds (B - 1 + u) / B up to 1): ndtri would be infinite
+            levels = tf.clip_by_value(stratify(u), 2.0**-24, 1.0 - 2.0**-24)
+            return self.noise_range * NORMAL_SPREAD * tf.math.ndtri(levels)
         if self.stratified:
             return self.noise_range * (2.0 * stratify(u) - 1.0)
         return self.spaced + u * self.jitter

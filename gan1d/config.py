@@ -31,8 +31,11 @@ import yaml
 @dataclass(frozen=True)
 class Noise:
     """The generator's input: evenly spaced points on [-range, range] plus a uniform jitter (with
-    train.stratify, training draws one uniform point per 1/batch slice instead)."""
+    train.stratify, training draws one uniform point per 1/batch slice instead); or, with
+    ``distribution: normal``, N(0, (range / 2)^2) (95% of it in [-range, range]), one draw per 1/batch
+    slice of its levels."""
 
+    distribution: str = spec(one_of("uniform", "normal"))
     range: float = spec(positive())
     jitter: float = spec(at_least(0.0))
 
@@ -263,6 +266,8 @@ def _cross_checks(p: Params) -> None:
             f"train.batch: got {p.train.batch}; allowed: at least 2 with model.minibatch "
             "(the layer compares each sample with the others in its batch)"
         )
+    if p.noise.distribution == "normal" and not p.train.stratify:
+        raise ConfigError("noise.distribution: got 'normal'; allowed: uniform without train.stratify")
     if p.train.batch % p.model.pack:
         raise ConfigError(f"model.pack: got {p.model.pack}; allowed: a divisor of train.batch ({p.train.batch})")
     if p.model.pack > 1 and p.model.rank:

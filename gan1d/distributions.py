@@ -7,6 +7,7 @@ import zlib
 from gan1d.config import Noise
 
 import numpy as np
+from scipy import special
 
 
 def rng(seed: int, stream: str) -> np.random.Generator:
@@ -23,9 +24,31 @@ def stratified_noise(gen: np.random.Generator, noise: Noise, n: int) -> np.ndarr
     return grid + gen.random(n) * noise.jitter
 
 
+NORMAL_SPREAD = 0.5  # normal noise: its standard deviation in noise ranges
+
+
+def noise_at(noise: Noise, levels: np.ndarray) -> np.ndarray:
+    """G's noise at quantile ``levels`` in (0, 1): range * (2u - 1) (uniform) or range / 2 * Phi^-1(u) (normal)."""
+    u = np.asarray(levels, np.float64)
+    if noise.distribution == "normal":
+        return noise.range * NORMAL_SPREAD * special.ndtri(u)
+    return noise.range * (2.0 * u - 1.0)
+
+
+def noise_levels(noise: Noise, z: np.ndarray) -> np.ndarray:
+    """The quantile level of noise ``z`` (the inverse of :func:`noise_at`)."""
+    z = np.asarray(z, np.float64)
+    if noise.distribution == "normal":
+        return special.ndtr(z / (noise.range * NORMAL_SPREAD))
+    return (z + noise.range) / (2.0 * noise.range)
+
+
 def noise_grid(noise: Noise, n: int) -> np.ndarray:
-    """The centres of ``n`` equal cells of [-range, range]: a deterministic stratified grid."""
-    edges = np.linspace(-noise.range, noise.range, n + 1)
+    """G's noise at the centres of ``n`` equal cells of its quantile levels: a deterministic stratified grid
+    (uniform noise: the centres of ``n`` equal cells of [-range, range])."""
+    if noise.distribution == "normal":
+        return noise_at(noise, (np.arange(n) + 0.5) / n)
+    edges = np.linspace(-noise.range, noise.range, n + 1)  # computed as it always was: the same bits
     return 0.5 * (edges[:-1] + edges[1:])
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from gan1d import frames, inference, targets
 from gan1d.config import Params
-from gan1d.distributions import density, histogram_edges, noise_grid
+from gan1d.distributions import density, histogram_edges, noise_grid, noise_levels
 from gan1d.errors import ArtifactError, DivergenceError
 from gan1d.io import RESTORE_HINT, atomic_path
 from gan1d.models import Generator
@@ -93,7 +93,7 @@ def write_frames(
     held-out part) on the same bins and ``target``'s quantile function beside G's transport map."""
     edges = histogram_edges(params.window, params.train.frame_bins)
     z = noise_grid(params.noise, params.train.frame_bins)
-    levels = (z + params.noise.range) / (2 * params.noise.range)  # G's noise is uniform on [-range, range]
+    levels = noise_levels(params.noise, z)
     transport = [
         inference.generate(inference.unflatten(w, params.g_model.hidden), z, params.scaling, params.model.g_activation)
         for w in trained.weights[:, 0]

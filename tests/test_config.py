@@ -63,6 +63,7 @@ BAD = [
     ("train.loss_every", 0, "train.loss_every: got 0; allowed: a number >= 1"),
     ("train.penalty", "gp", "train.penalty: got 'gp'; allowed: one of none, r1"),
     ("train.ema", 1.0, "train.ema: got 1.0; allowed: a number in [0, 1)"),
+    ("noise.distribution", "cauchy", "noise.distribution: got 'cauchy'; allowed: one of uniform, normal"),
     ("train.monotone", -0.5, "train.monotone: got -0.5; allowed: a number >= 0.0"),
     ("train.monotone_from", 1.0, "train.monotone_from: got 1.0; allowed: a number in [0, 1)"),
     ("train.d_optimizer.schedule", "linear", "train.d_optimizer.schedule: got 'linear'"),
@@ -111,6 +112,14 @@ def test_g_width_follows_the_number_of_modes(means, per_mode, width):
     p = parse_params(raw)
     assert (p.model.hidden, p.g_model.hidden) == (4, width)
     assert p.g_model.d_hidden == p.model.d_hidden  # only G's width changes
+
+
+def test_normal_noise_needs_stratified_batches():
+    raw = with_change("noise.distribution", "normal")
+    assert parse_params(raw).noise.distribution == "normal"
+    raw["train"]["stratify"] = False
+    with pytest.raises(ConfigError, match="noise.distribution: got 'normal'; allowed: uniform without train.stratify"):
+        parse_params(raw)
 
 
 def test_packs_need_unstratified_batches():

@@ -1,7 +1,7 @@
 """Target distributions and the generator's noise."""
 
 from gan1d.config import Noise, Target
-from gan1d.distributions import density, histogram_edges, noise_grid, rng, stratified_noise
+from gan1d.distributions import density, histogram_edges, noise_grid, noise_levels, rng, stratified_noise
 from gan1d.targets import Mixture
 
 import numpy as np
@@ -36,7 +36,7 @@ def test_mixture_sampler_follows_the_mixture():
 
 
 def test_stratified_noise_is_an_evenly_spaced_grid_with_small_jitter():
-    noise = Noise(range=8.0, jitter=0.01)
+    noise = Noise(distribution="uniform", range=8.0, jitter=0.01)
     z = stratified_noise(rng(1, "z"), noise, 12)
     offsets = z - np.linspace(-8, 8, 12)
     assert np.all((offsets >= 0) & (offsets < 0.01))
@@ -46,7 +46,9 @@ def test_stratified_noise_is_an_evenly_spaced_grid_with_small_jitter():
 
 
 def test_noise_grid_is_cell_centres():
-    np.testing.assert_allclose(noise_grid(Noise(range=1.0, jitter=0.0), 4), [-0.75, -0.25, 0.25, 0.75])
+    np.testing.assert_allclose(
+        noise_grid(Noise(distribution="uniform", range=1.0, jitter=0.0), 4), [-0.75, -0.25, 0.25, 0.75]
+    )
 
 
 def test_rng_streams_are_independent_and_stable():
@@ -75,3 +77,19 @@ def test_the_data_targets_density_estimate_for_pretraining():
     three = np.concatenate([rng(k, "a").normal(8 * k, 1, 300) for k in range(3)])
     assert kde_modes(three) == 3
     assert kde_modes(rng(3, "c").normal(0, 1, 500)) <= 2  # a wiggle at most: G keeps its 4 units either way
+
+
+def test_the_uniform_noise_levels_are_the_grid_s_cells():
+    noise = Noise(distribution="uniform", range=2.0, jitter=0.0)
+    np.testing.assert_allclose(noise_levels(noise, noise_grid(noise, 4)), [0.125, 0.375, 0.625, 0.875])
+
+
+def test_the_normal_grid_is_the_normal_quantiles_of_the_same_levels():
+    noise = Noise(distribution="normal", range=8.0, jitter=0.0)
+    z = noise_grid(noise, 4)
+    # N(0, (range / 2)^2) = N(0, 16) at levels 1/8, 3/8, 5/8, 7/8
+    np.testing.assert_allclose(z, stats.norm.ppf([0.125, 0.375, 0.625, 0.875], scale=4.0), rtol=1e-12)
+    np.testing.assert_allclose(noise_levels(noise, z), [0.125, 0.375, 0.625, 0.875], rtol=1e-12)
+    big = noise_grid(noise, 100_000)
+    assert np.std(big) == pytest.approx(4.0, rel=1e-3)
+    assert np.mean(np.abs(big) <= noise.range) == pytest.approx(0.9545, abs=1e-3)  # 2 standard deviations

@@ -170,3 +170,18 @@ def test_a_three_mode_target_trains_a_wider_generator(tiny, tmp_path):
     np.testing.assert_array_equal(restored, writers.generate(trained.ema_generator, z))
     last = inference.unflatten(trained.weights[-1, 0], three.g_model.hidden)
     np.testing.assert_allclose(inference.generate(last, z, three.scaling, "tanh"), restored, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("distribution", ["uniform", "normal"])
+def test_stratified_noise_puts_draw_i_in_the_i_th_slice_of_its_levels(tiny, distribution):
+    from scipy import stats
+
+    p = replace(tiny, noise=replace(tiny.noise, distribution=distribution))
+    real = np.stack([data.draw_real(p, s) for s in (1, 2)])
+    b = batches.Batches.of(p, real, [1, 2], engine.runtime_value(0.0), engine.runtime_value(0.0))
+    z = b.noise(batches.G_NOISE, batches.tf.constant(3, batches.tf.int64)).numpy()[..., 0]  # (2, batch)
+    r = p.noise.range
+    levels = stats.norm.cdf(z, scale=r / 2) if distribution == "normal" else (z + r) / (2 * r)
+    slot = np.floor(levels * p.train.batch + 1e-4)  # float32 rounding at a slice's edge
+    assert slot.tolist() == [list(range(p.train.batch))] * 2
+    assert not np.array_equal(z[0], z[1])  # each replica its own draw

@@ -119,8 +119,17 @@ STEPS: list[tuple[str, str, dict]] = [
             "train.loss_every": 20,
         },
     ),
+    (
+        "normal",
+        "5: normal noise,\nblurred D",
+        {
+            "noise.distribution": "normal",
+            "train.instance_noise": 0.1,
+            "train.instance_noise_until": 1.0,
+        },
+    ),
 ]
-TRAINED_STEPS = 4  # steps 0-3 are trained here (the classic length); step 4 is the default recipe
+TRAINED_STEPS = 4  # steps 0-3 are trained here (the classic length); steps 4 and 5 run at the default's length
 
 # Side runs: (name, the step it changes, the changes). Each is that step's params with these changes.
 SIDE: list[tuple[str, str, dict]] = [

@@ -129,6 +129,7 @@ def test_packs_need_unstratified_batches():
     with pytest.raises(ConfigError, match="model.pack: got 2; allowed: 1 with train.stratify"):
         parse_params(raw)
     raw["train"]["stratify"] = False
+    raw["noise"]["distribution"] = "uniform"  # normal noise needs stratified batches
     assert parse_params(raw).model.pack == 2
 
 

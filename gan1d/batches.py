@@ -55,11 +55,6 @@ def fade(s: tf.Tensor, until: float) -> tf.Tensor:
     return 0.5 * (1.0 + tf.cos(math.pi * tf.minimum(tf.cast(s, tf.float32) / until, 1.0)))
 
 
-def rise(s: tf.Tensor, start: float, end: float) -> tf.Tensor:
-    """0 until step ``start``, up to 1 at step ``end`` (> start) on a half cosine."""
-    return 1.0 - fade(tf.maximum(tf.cast(s, tf.float32) - start, 0.0), end - start)
-
-
 @dataclass(frozen=True)
 class Batches:
     """The batch draws of R replicas (one seed each): real data, G's noise and instance noise.

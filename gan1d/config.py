@@ -56,6 +56,7 @@ class Model:
     g_activation: str = spec(
         one_of("softplus", "tanh")
     )  # G's hidden layer: softplus (kinks; the seed's) or tanh (steps)
+    g_monotone: bool = spec()  # G increasing by construction: each unit's output weight takes its input weight's sign
     d_hidden: int = spec(at_least(1))  # units of each of D's hidden layers (the seed program: 2 * hidden)
     minibatch: bool = spec()
     rank: bool = spec()  # D also sees each sample's rank in its batch (its empirical CDF value)
@@ -119,8 +120,6 @@ class Train:
     rank_until: float = spec(
         between(0.0, 1.0)
     )  # with model.rank: the rank input fades to 0 by this fraction (0 = never)
-    monotone: float = spec(at_least(0.0))  # weight of G's fold penalty (its backward travel, in target stds); 0 = off
-    monotone_from: float = spec(below_one())  # ... rising from 0 here (a fraction of the steps) to full at the end
     use_pretrained: bool = spec()
     on_divergence: str = spec(one_of("stop", "continue"))  # a non-finite loss: stop with an error, or go on
     log_every: int = spec(at_least(1))

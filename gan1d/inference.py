@@ -42,14 +42,20 @@ def load_generator(path: str | Path, replica: int = 0) -> dict[str, np.ndarray]:
 ACTIVATIONS = {"softplus": lambda x: np.logaddexp(0.0, x), "tanh": np.tanh}
 
 
-def generate(weights: dict[str, np.ndarray], z: np.ndarray, scaling: Scaling, activation: str) -> np.ndarray:
-    """G(z) = center + spread * (act(z * noise W0 + b0) W1 + b1) for a 1-D array of noise (act: softplus or tanh)."""
+def generate(
+    weights: dict[str, np.ndarray], z: np.ndarray, scaling: Scaling, activation: str, monotone: bool = False
+) -> np.ndarray:
+    """G(z) = center + spread * (act(z * noise W0 + b0) W1 + b1) for a 1-D array of noise (act: softplus or tanh);
+    ``monotone`` (model.g_monotone): W1 enters as |W1| sign(W0), as in models.Generator.output_kernel."""
     h = ACTIVATIONS[activation]((z * scaling.noise)[:, None] * weights["g0_kernel"] + weights["g0_bias"])
+    k1 = weights["g1_kernel"][:, 0]
+    if monotone:
+        k1 = np.abs(k1) * np.sign(weights["g0_kernel"][0])
     # The output layer as a sum in a fixed order, not a matrix product: BLAS picks its kernel (and with it
     # the order of the additions) by the CPU, and the last bits would follow.
     out = np.full(len(z), weights["g1_bias"][0, 0])
     for j in range(h.shape[1]):
-        out = out + h[:, j] * weights["g1_kernel"][j, 0]
+        out = out + h[:, j] * k1[j]
     return scaling.center + scaling.spread * out
 
 
@@ -59,7 +65,11 @@ def score(
     """The evaluation protocol: G on the stratified ``evaluate.n_points`` grid, scored against ``target``
     (:func:`gan1d.targets.of`; for a data target its held-out part, with ``train`` for the baselines)."""
     samples = generate(
-        weights, noise_grid(params.noise, params.evaluate.n_points), params.scaling, params.model.g_activation
+        weights,
+        noise_grid(params.noise, params.evaluate.n_points),
+        params.scaling,
+        params.model.g_activation,
+        params.model.g_monotone,
     )
     edges = histogram_edges(params.window, params.evaluate.bins)
     metrics = summarize(samples, target, edges, train)

@@ -73,18 +73,6 @@ def gradient_penalty(grad_mixed: tf.Tensor, weight: float) -> tf.Tensor:
     return weight * tf.reduce_mean(tf.square(norm - 1.0), _AXES)
 
 
-def fold_penalty(fake: tf.Tensor, scale: float) -> tf.Tensor:
-    """The backward travel of G over a batch in noise order: with d_i = (x_{i+1} - x_i) / scale and
-    s = sign(sum_i d_i) (G's overall direction, held fixed), P = sum_i max(0, -s * d_i).
-
-    ``fake`` is (..., batch, 1) in the order of its sorted noise; P is 0 for a monotone G (increasing or
-    decreasing) and, for a fold, the distance (in ``scale`` units) that G runs back.
-    """
-    d = (fake[..., 1:, 0] - fake[..., :-1, 0]) / scale
-    s = tf.stop_gradient(tf.sign(tf.reduce_sum(d, axis=-1, keepdims=True)))
-    return tf.reduce_sum(tf.nn.relu(-s * d), axis=-1)
-
-
 DISCRIMINATOR_LOSSES: dict[str, Callable[[tf.Tensor, tf.Tensor], tf.Tensor]] = {
     "minimax": discriminator_loss,
     "non_saturating": discriminator_loss,

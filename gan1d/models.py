@@ -97,6 +97,7 @@ class Generator(keras.Model):
         super().__init__(name=name)
         self.scaling = scaling
         self.activation = cfg.g_activation
+        self.monotone = cfg.g_monotone
         # g_steepness k: act(k (w z + b)) with w, b as drawn at k = 1: the same kinks (steps), k times sharper.
         # Steep ones are the steps between modes that a multimodal quantile function needs.
         self.g0 = StackedDense(cfg.hidden, replicas, cfg.init_stddev * cfg.g_steepness, cfg.g_steepness, name="g0")
@@ -105,8 +106,17 @@ class Generator(keras.Model):
 
     def call(self, z: tf.Tensor) -> tf.Tensor:
         s = self.scaling
-        act = _ACTIVATIONS[self.activation]
-        return s.center + s.spread * self.g1(act(self.g0(z * s.noise)))
+        h = _ACTIVATIONS[self.activation](self.g0(z * s.noise))
+        if not self.monotone or not self.g1.built:  # (the first call builds g1)
+            return s.center + s.spread * self.g1(h)
+        return s.center + s.spread * (_stacked_matmul(h, self.output_kernel()) + self.g1.bias)
+
+    def output_kernel(self) -> tf.Tensor:
+        """The output weights G computes with: with ``model.g_monotone`` |k1_j| sign(k0_j), so every unit
+        rises with z (softplus and tanh both increase) and G is increasing whatever its weights."""
+        if not self.monotone:
+            return self.g1.kernel
+        return tf.abs(self.g1.kernel) * tf.sign(tf.transpose(self.g0.kernel, [0, 2, 1]))
 
 
 class Discriminator(keras.Model):
@@ -223,7 +233,7 @@ def match_moments(g: Generator, z: np.ndarray, mean: float, std: float) -> None:
     k0, b0, k1, b1 = (np.asarray(w, np.float64) for w in g.weights)
     new_k1, new_b1 = np.empty_like(k1), np.empty_like(b1)
     for r in range(k1.shape[0]):
-        out = generate(replica_weights(k0, b0, k1, b1, r), z, g.scaling, g.activation)
+        out = generate(replica_weights(k0, b0, k1, b1, r), z, g.scaling, g.activation, g.monotone)
         gain = std / max(float(np.std(out)), 1e-12)  # a flat G (all kernels ~0) stays flat, centred
         new_k1[r] = k1[r] * gain
         new_b1[r] = (b1[r] - (float(np.mean(out)) - c) / s) * gain + (mean - c) / s

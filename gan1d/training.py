@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gan1d import losses, targets
-from gan1d.batches import BLUR_FAKE, BLUR_G, BLUR_REAL, D_NOISE, G_NOISE, MIX, Batches, fade, rise
+from gan1d.batches import BLUR_FAKE, BLUR_G, BLUR_REAL, D_NOISE, G_NOISE, MIX, Batches, fade
 from gan1d.config import Optimizer, Params, to_dict
 from gan1d.distributions import histogram_edges, noise_grid
 from gan1d.engine import CHUNK, ChunkHook, compiled_run, runtime_value
@@ -194,8 +194,6 @@ class _Adversarial:
         self.batches = Batches.of(p, real, seeds, jitter, runtime_value(t.instance_noise * std))
         # Fade lengths divide the step: constants (see make_optimizer).
         self.rank_until = max(t.rank_until * t.steps, 1.0)
-        self.monotone, self.std = runtime_value(t.monotone), std
-        self.monotone_from = t.monotone_from * t.steps
         # The rank input's weight this step (model.rank); read by the frames' decision boundary too.
         self.rank_weight = tf.Variable(1.0, trainable=False, dtype=tf.float32)
 
@@ -252,9 +250,6 @@ class _Adversarial:
         with tf.GradientTape() as tape:
             fake = self.g(z)
             g_loss = self.g_loss_fn(self.dr(b.blur(fake, BLUR_G, s)))
-            if t.monotone > 0:  # late in the run: a pull towards a monotone G (z is in noise order)
-                ramp = rise(s, self.monotone_from, float(t.steps))
-                g_loss += self.monotone * ramp * losses.fold_penalty(fake, self.std)
             total = tf.reduce_sum(g_loss)
         _apply(tape, total, self.g_opt, self.g)
         for e, w in zip(self.g_ema.weights, self.g.weights):

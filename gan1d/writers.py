@@ -95,7 +95,13 @@ def write_frames(
     z = noise_grid(params.noise, params.train.frame_bins)
     levels = noise_levels(params.noise, z)
     transport = [
-        inference.generate(inference.unflatten(w, params.g_model.hidden), z, params.scaling, params.model.g_activation)
+        inference.generate(
+            inference.unflatten(w, params.g_model.hidden),
+            z,
+            params.scaling,
+            params.model.g_activation,
+            params.model.g_monotone,
+        )
         for w in trained.weights[:, 0]
     ]
     frames.write(

@@ -91,25 +91,3 @@ def test_gradient_penalty_of_a_pack_uses_the_norm_over_the_pack():
     # two packs of two: gradients (3, 4) and (0, 0): norms 5 and 0 -> 10 * ((5 - 1)^2 + (0 - 1)^2) / 2 = 85
     grad = tf.constant([[[3.0, 4.0], [0.0, 0.0]]])
     assert losses.gradient_penalty(grad, 10.0).numpy()[0] == pytest.approx(85.0, rel=1e-5)
-
-
-def test_fold_penalty_is_the_backward_travel_in_scale_units():
-    # monotone either way: no penalty
-    up, down = logits(0.0, 1.0, 3.0), logits(3.0, 1.0, 0.0)
-    assert losses.fold_penalty(up, 2.0).numpy() == 0.0
-    assert losses.fold_penalty(down, 2.0).numpy() == 0.0
-    # 0 -> 4 -> 1 -> 6: overall up (+6), back by 3 on one step: 3 / 2 = 1.5
-    assert losses.fold_penalty(logits(0.0, 4.0, 1.0, 6.0), 2.0).numpy() == pytest.approx(1.5)
-    # overall down (6 -> 0), the one step up (1 -> 4) is the fold: 3 / 2
-    assert losses.fold_penalty(logits(6.0, 1.0, 4.0, 0.0), 2.0).numpy() == pytest.approx(1.5)
-    # one value per replica
-    both = tf.stack([logits(0.0, 4.0, 1.0), logits(0.0, 1.0, 3.0)], axis=0)
-    assert losses.fold_penalty(both, 1.0).numpy().tolist() == pytest.approx([3.0, 0.0])
-
-
-def test_fold_penalty_pulls_the_fold_back_only():
-    x = tf.Variable(np.array([0.0, 4.0, 1.0, 6.0], np.float32).reshape(-1, 1))
-    with tf.GradientTape() as tape:
-        p = losses.fold_penalty(x, 1.0)
-    # P = max(0, x1 - x2): dP/dx1 = +1, dP/dx2 = -1, so descent lowers x1 = 4 and raises x2 = 1; the ends are untouched
-    assert tape.gradient(p, x).numpy().ravel().tolist() == [0.0, 1.0, -1.0, 0.0]

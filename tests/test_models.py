@@ -35,6 +35,7 @@ PLAIN = Model(
     g_steepness=1.0,
     g_kinks="random",
     g_activation="softplus",
+    g_monotone=False,
     scale_inputs=False,
     match_init=False,
 )
@@ -150,6 +151,41 @@ def test_generator_activation_by_hand(activation, middle):
     np.testing.assert_allclose(numpy_g, expected, rtol=1e-12, atol=1e-12)
     tf_g = g(tf.constant(z[None, :, None], tf.float32)).numpy()[0, :, 0]
     np.testing.assert_allclose(tf_g, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_a_monotone_generator_by_hand():
+    # Two tanh units, G(z) = 0.5 + 2 tanh(z) - 3 tanh(-4 z + 1): the second unit's output weight -3 times its
+    # input weight -4 is positive, so it rises with z; the first unit's output weight flipped to -2 would
+    # fall, and with model.g_monotone enters as |-2| sign(1) = 2.
+    g = Generator(replace(PLAIN, hidden=2, g_activation="tanh", g_monotone=True))
+    for var, value in zip(g.weights, ([[1.0, -4.0]], [[0.0, 1.0]], [[-2.0], [-3.0]], [[0.5]])):
+        var.assign(np.array([value], np.float32))
+    z = np.array([-1.0, 0.0, 0.3, 2.0])
+    expected = 0.5 + 2 * np.tanh(z) - 3 * np.tanh(-4 * z + 1)
+    weights = replica_weights(*(w.numpy() for w in g.weights), 0)
+    np.testing.assert_allclose(generate(weights, z, IDENTITY, "tanh", monotone=True), expected, rtol=1e-12)
+    np.testing.assert_allclose(g(tf.constant(z[None, :, None], tf.float32)).numpy()[0, :, 0], expected, rtol=1e-5)
+    plain = 0.5 - 2 * np.tanh(z) - 3 * np.tanh(-4 * z + 1)  # the same weights, unconstrained: G folds
+    np.testing.assert_allclose(generate(weights, z, IDENTITY, "tanh"), plain, rtol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["softplus", "tanh"])
+def test_a_monotone_generator_is_increasing_whatever_its_weights(activation):
+    cfg = replace(PLAIN, hidden=6, g_activation=activation, bias_stddev=1.0)
+    z = np.linspace(-3, 3, 2001)
+    folds = []
+    for monotone in (False, True):
+        g = Generator(replace(cfg, g_monotone=monotone), replicas=8)
+        initialize(g, list(range(8)), 1.0)
+        x = g(tf.constant(np.broadcast_to(z, (8, len(z)))[..., None], tf.float32)).numpy()[..., 0]
+        folds.append([np.any(np.diff(row) < 0) for row in x])
+        if monotone:
+            assert np.all(np.diff(x, axis=1) >= 0)
+            for r in range(8):
+                numpy_g = generate(replica_weights(*(w.numpy() for w in g.weights), r), z, IDENTITY, activation, True)
+                assert np.all(np.diff(numpy_g) >= 0)
+                np.testing.assert_allclose(numpy_g, x[r], rtol=1e-4, atol=1e-4)
+    assert any(folds[0]) and not any(folds[1])  # the same draws fold somewhere without the constraint
 
 
 @pytest.mark.parametrize("activation", ["softplus", "tanh"])

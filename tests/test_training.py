@@ -20,21 +20,6 @@ def test_frame_steps():
     np.testing.assert_array_equal(training.frame_steps(25, 10), [10, 20, 25])
 
 
-def test_the_fold_penalty_rises_over_the_end_of_the_run():
-    # from step 100 to step 300 on a half cosine: 0 before, 0.5 halfway, 1 at the end
-    values = [float(batches.rise(s, 100.0, 300.0)) for s in (0, 100, 200, 300, 400)]
-    assert values == pytest.approx([0.0, 0.0, 0.5, 1.0, 1.0], abs=1e-6)
-
-
-@pytest.mark.slow  # trains a replica with and without the penalty
-def test_the_fold_penalty_changes_training_only_when_on(tiny):
-    off = run_train(tiny, [5])
-    on = run_train(replace(tiny, train=replace(tiny.train, monotone=10.0, monotone_from=0.0)), [5])
-    zero = run_train(replace(tiny, train=replace(tiny.train, monotone=0.0, monotone_from=0.0)), [5])
-    np.testing.assert_array_equal(off.losses, zero.losses)  # weight 0: the same program as before
-    assert not np.array_equal(off.losses, on.losses)
-
-
 @pytest.mark.slow  # trains several replicas: seconds each
 def test_training_is_deterministic_and_records_frames(tiny):
     a, b = run_train(tiny, [5]), run_train(tiny, [5])
@@ -98,7 +83,11 @@ def test_numpy_generator_matches_tensorflow(tiny, tmp_path):
     z = np.linspace(-8, 8, 101)
     np.testing.assert_allclose(
         inference.generate(
-            inference.load_generator(tmp_path / "g.weights.h5"), z, tiny.scaling, tiny.model.g_activation
+            inference.load_generator(tmp_path / "g.weights.h5"),
+            z,
+            tiny.scaling,
+            tiny.model.g_activation,
+            tiny.model.g_monotone,
         ),
         writers.generate(trained.generator, z),
         rtol=1e-5,
@@ -170,7 +159,7 @@ def test_a_three_mode_target_trains_a_wider_generator(tiny, tmp_path):
     restored = writers.generate(writers.load_generator(tmp_path / "ckpt", three), z)
     np.testing.assert_array_equal(restored, writers.generate(trained.ema_generator, z))
     last = inference.unflatten(trained.weights[-1, 0], three.g_model.hidden)
-    np.testing.assert_allclose(inference.generate(last, z, three.scaling, "tanh"), restored, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(inference.generate(last, z, three.scaling, "tanh", three.model.g_monotone), restored, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("distribution", ["uniform", "normal"])

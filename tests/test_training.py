@@ -159,7 +159,9 @@ def test_a_three_mode_target_trains_a_wider_generator(tiny, tmp_path):
     restored = writers.generate(writers.load_generator(tmp_path / "ckpt", three), z)
     np.testing.assert_array_equal(restored, writers.generate(trained.ema_generator, z))
     last = inference.unflatten(trained.weights[-1, 0], three.g_model.hidden)
-    np.testing.assert_allclose(inference.generate(last, z, three.scaling, "tanh", three.model.g_monotone), restored, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        inference.generate(last, z, three.scaling, "tanh", three.model.g_monotone), restored, rtol=1e-5, atol=1e-5
+    )
 
 
 @pytest.mark.parametrize("distribution", ["uniform", "normal"])

@@ -46,11 +46,11 @@ def generate(
     weights: dict[str, np.ndarray], z: np.ndarray, scaling: Scaling, activation: str, monotone: bool = False
 ) -> np.ndarray:
     """G(z) = center + spread * (act(z * noise W0 + b0) W1 + b1) for a 1-D array of noise (act: softplus or tanh);
-    ``monotone`` (model.g_monotone): W1 enters as |W1| sign(W0), as in models.Generator.output_kernel."""
-    h = ACTIVATIONS[activation]((z * scaling.noise)[:, None] * weights["g0_kernel"] + weights["g0_bias"])
-    k1 = weights["g1_kernel"][:, 0]
+    ``monotone`` (model.g_monotone): W0 and W1 enter as |W0| and |W1|, as in models.Generator.call."""
+    k0, k1 = weights["g0_kernel"], weights["g1_kernel"][:, 0]
     if monotone:
-        k1 = np.abs(k1) * np.sign(weights["g0_kernel"][0])
+        k0, k1 = np.abs(k0), np.abs(k1)
+    h = ACTIVATIONS[activation]((z * scaling.noise)[:, None] * k0 + weights["g0_bias"])
     # The output layer as a sum in a fixed order, not a matrix product: BLAS picks its kernel (and with it
     # the order of the additions) by the CPU, and the last bits would follow.
     out = np.full(len(z), weights["g1_bias"][0, 0])

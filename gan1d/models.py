@@ -105,18 +105,14 @@ class Generator(keras.Model):
         self(tf.zeros((replicas, 2, 1)))
 
     def call(self, z: tf.Tensor) -> tf.Tensor:
-        s = self.scaling
-        h = _ACTIVATIONS[self.activation](self.g0(z * s.noise))
-        if not self.monotone or not self.g1.built:  # (the first call builds g1)
-            return s.center + s.spread * self.g1(h)
-        return s.center + s.spread * (_stacked_matmul(h, self.output_kernel()) + self.g1.bias)
-
-    def output_kernel(self) -> tf.Tensor:
-        """The output weights G computes with: with ``model.g_monotone`` |k1_j| sign(k0_j), so every unit
-        rises with z (softplus and tanh both increase) and G is increasing whatever its weights."""
-        if not self.monotone:
-            return self.g1.kernel
-        return tf.abs(self.g1.kernel) * tf.sign(tf.transpose(self.g0.kernel, [0, 2, 1]))
+        s, act = self.scaling, _ACTIVATIONS[self.activation]
+        if not self.monotone or not self.g1.built:  # (the first call builds g0 and g1)
+            return s.center + s.spread * self.g1(act(self.g0(z * s.noise)))
+        # model.g_monotone: every kernel enters as |k|, so each unit rises with z and adds with a positive
+        # weight (softplus and tanh both increase). G moves continuously with its weights: a kernel that
+        # crosses 0 flattens its unit and bends back, where sign rules would flip it.
+        h = act(_stacked_matmul(z * s.noise, tf.abs(self.g0.kernel)) + self.g0.bias)
+        return s.center + s.spread * (_stacked_matmul(h, tf.abs(self.g1.kernel)) + self.g1.bias)
 
 
 class Discriminator(keras.Model):

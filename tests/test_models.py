@@ -154,19 +154,34 @@ def test_generator_activation_by_hand(activation, middle):
 
 
 def test_a_monotone_generator_by_hand():
-    # Two tanh units, G(z) = 0.5 + 2 tanh(z) - 3 tanh(-4 z + 1): the second unit's output weight -3 times its
-    # input weight -4 is positive, so it rises with z; the first unit's output weight flipped to -2 would
-    # fall, and with model.g_monotone enters as |-2| sign(1) = 2.
+    # Two tanh units with kernels (1, -4), biases (0, 1), output weights (-2, -3) and output bias 0.5. Unconstrained,
+    # G(z) = 0.5 - 2 tanh(z) - 3 tanh(-4 z + 1) falls and rises; with model.g_monotone every kernel enters as |k|:
+    # G(z) = 0.5 + 2 tanh(z) + 3 tanh(4 z + 1), increasing.
     g = Generator(replace(PLAIN, hidden=2, g_activation="tanh", g_monotone=True))
     for var, value in zip(g.weights, ([[1.0, -4.0]], [[0.0, 1.0]], [[-2.0], [-3.0]], [[0.5]])):
         var.assign(np.array([value], np.float32))
     z = np.array([-1.0, 0.0, 0.3, 2.0])
-    expected = 0.5 + 2 * np.tanh(z) - 3 * np.tanh(-4 * z + 1)
+    expected = 0.5 + 2 * np.tanh(z) + 3 * np.tanh(4 * z + 1)
     weights = replica_weights(*(w.numpy() for w in g.weights), 0)
     np.testing.assert_allclose(generate(weights, z, IDENTITY, "tanh", monotone=True), expected, rtol=1e-12)
     np.testing.assert_allclose(g(tf.constant(z[None, :, None], tf.float32)).numpy()[0, :, 0], expected, rtol=1e-5)
     plain = 0.5 - 2 * np.tanh(z) - 3 * np.tanh(-4 * z + 1)  # the same weights, unconstrained: G folds
     np.testing.assert_allclose(generate(weights, z, IDENTITY, "tanh"), plain, rtol=1e-12)
+    assert np.all(np.diff(expected) > 0) and not np.all(np.diff(plain) > 0)
+
+
+def test_a_monotone_generator_is_continuous_in_its_weights():
+    # A kernel crossing 0 flattens its unit (act(b)) and bends it back: G moves by little, where a rule that
+    # flips the unit's sign would jump by 2 |k1| act(b) at z = 0.
+    g = Generator(replace(PLAIN, hidden=1, g_activation="tanh", g_monotone=True))
+    z = tf.constant(np.array([[-1.0, 0.0, 1.0]])[..., None], tf.float32)
+    outs = []
+    for k0 in (-1e-4, 1e-4):
+        for var, value in zip(g.weights, ([[k0]], [[1.0]], [[2.0]], [[0.0]])):
+            var.assign(np.array([value], np.float32))
+        outs.append(g(z).numpy()[0, :, 0])
+    np.testing.assert_allclose(outs[0], outs[1], atol=1e-3)
+    np.testing.assert_allclose(outs[0], 2 * np.tanh(1.0), atol=1e-3)
 
 
 @pytest.mark.parametrize("activation", ["softplus", "tanh"])

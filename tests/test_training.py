@@ -143,7 +143,7 @@ def test_stratified_batches_change_training_and_keep_each_replica_its_own_seed(t
 
 
 def test_a_three_mode_target_trains_a_wider_generator(tiny, tmp_path):
-    # model.hidden_per_mode: 2 units per component, so three modes get 6 (tiny.model.hidden is 4): the frames,
+    # model.hidden_per_mode: 3 units per component, so three modes get 9 (tiny.model.hidden is 4): the frames,
     # the checkpoint and the NumPy generator all follow the derived width.
     from dataclasses import replace
 
@@ -151,9 +151,9 @@ def test_a_three_mode_target_trains_a_wider_generator(tiny, tmp_path):
     from gan1d.config import Target
 
     three = replace(tiny, target=Target.gaussians((-4.0, 0.0, 4.0), (0.5,) * 3, (1.0,) * 3))
-    assert (three.model.hidden, three.model.hidden_per_mode, three.g_model.hidden) == (4, 2, 6)
+    assert (three.model.hidden, three.model.hidden_per_mode, three.g_model.hidden) == (4, 3, 9)
     trained = run_train(three, [2])
-    assert trained.weights.shape[-1] == 3 * 6 + 1
+    assert trained.weights.shape[-1] == 3 * 9 + 1
     writers.save_checkpoint(tmp_path / "ckpt", trained)
     z = np.linspace(-8, 8, 9)
     restored = writers.generate(writers.load_generator(tmp_path / "ckpt", three), z)

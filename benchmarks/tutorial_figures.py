@@ -128,8 +128,18 @@ STEPS: list[tuple[str, str, dict]] = [
             "train.instance_noise_until": 1.0,
         },
     ),
+    (
+        "monotone",
+        "6: a G that\ncannot fold",
+        {
+            "model.g_monotone": True,
+            "model.hidden_per_mode": 3,
+            "model.d_hidden": 12,
+            "train.instance_noise": 0.05,
+        },
+    ),
 ]
-TRAINED_STEPS = 4  # steps 0-3 are trained here (the classic length); steps 4 and 5 run at the default's length
+TRAINED_STEPS = 4  # steps 0-3 are trained here (the classic length); steps 4-6 run at the default's length
 
 # Side runs: (name, the step it changes, the changes). Each is that step's params with these changes.
 SIDE: list[tuple[str, str, dict]] = [

@@ -15,9 +15,9 @@ import yaml
 pytestmark = pytest.mark.slow  # full-length training: about 10 s per target
 
 ROOT = Path(__file__).resolve().parents[1]
-# Seeds that succeed on every target here with W1 well under the bar (at most 0.038 std; measured 2026-12-02 on
-# seeds 1-12 of the default); seeds 2 and 6 fail a decile on `two_far`, 10 and 12 on `three`.
-SEEDS = [3, 4, 11]
+# Seeds that succeed on every target here with W1 well under the bar (at most 0.032 std; measured 2026-12-03 on
+# seeds 1-12 of the default, all of which succeed on the three targets, the worst at 0.047 std on `unequal`).
+SEEDS = [5, 7, 11]
 
 
 def default_on(target: str, **model) -> Params:

@@ -57,6 +57,7 @@ class Model:
         one_of("softplus", "tanh")
     )  # G's hidden layer: softplus (kinks; the seed's) or tanh (steps)
     g_monotone: bool = spec()  # G increasing by construction: every kernel enters as |k|
+    g_linear: bool = spec()  # G's first hidden unit is linear (no activation): G's ends keep a slope
     d_hidden: int = spec(at_least(1))  # units of each of D's hidden layers (the seed program: 2 * hidden)
     minibatch: bool = spec()
     rank: bool = spec()  # D also sees each sample's rank in its batch (its empirical CDF value)

@@ -43,14 +43,23 @@ ACTIVATIONS = {"softplus": lambda x: np.logaddexp(0.0, x), "tanh": np.tanh}
 
 
 def generate(
-    weights: dict[str, np.ndarray], z: np.ndarray, scaling: Scaling, activation: str, monotone: bool = False
+    weights: dict[str, np.ndarray],
+    z: np.ndarray,
+    scaling: Scaling,
+    activation: str,
+    monotone: bool = False,
+    linear: bool = False,
 ) -> np.ndarray:
     """G(z) = center + spread * (act(z * noise W0 + b0) W1 + b1) for a 1-D array of noise (act: softplus or tanh);
-    ``monotone`` (model.g_monotone): W0 and W1 enter as |W0| and |W1|, as in models.Generator.call."""
+    ``monotone`` (model.g_monotone): W0 and W1 enter as |W0| and |W1|; ``linear`` (model.g_linear): unit 0
+    skips act. As in models.Generator.call."""
     k0, k1 = weights["g0_kernel"], weights["g1_kernel"][:, 0]
     if monotone:
         k0, k1 = np.abs(k0), np.abs(k1)
-    h = ACTIVATIONS[activation]((z * scaling.noise)[:, None] * k0 + weights["g0_bias"])
+    pre = (z * scaling.noise)[:, None] * k0 + weights["g0_bias"]
+    h = ACTIVATIONS[activation](pre)
+    if linear:
+        h[:, 0] = pre[:, 0]
     # The output layer as a sum in a fixed order, not a matrix product: BLAS picks its kernel (and with it
     # the order of the additions) by the CPU, and the last bits would follow.
     out = np.full(len(z), weights["g1_bias"][0, 0])
@@ -70,6 +79,7 @@ def score(
         params.scaling,
         params.model.g_activation,
         params.model.g_monotone,
+        params.model.g_linear,
     )
     edges = histogram_edges(params.window, params.evaluate.bins)
     metrics = summarize(samples, target, edges, train)

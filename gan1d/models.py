@@ -98,6 +98,7 @@ class Generator(keras.Model):
         self.scaling = scaling
         self.activation = cfg.g_activation
         self.monotone = cfg.g_monotone
+        self.linear = cfg.g_linear
         # g_steepness k: act(k (w z + b)) with w, b as drawn at k = 1: the same kinks (steps), k times sharper.
         # Steep ones are the steps between modes that a multimodal quantile function needs.
         self.g0 = StackedDense(cfg.hidden, replicas, cfg.init_stddev * cfg.g_steepness, cfg.g_steepness, name="g0")
@@ -105,14 +106,24 @@ class Generator(keras.Model):
         self(tf.zeros((replicas, 2, 1)))
 
     def call(self, z: tf.Tensor) -> tf.Tensor:
-        s, act = self.scaling, _ACTIVATIONS[self.activation]
-        if not self.monotone or not self.g1.built:  # (the first call builds g0 and g1)
-            return s.center + s.spread * self.g1(act(self.g0(z * s.noise)))
+        s = self.scaling
+        if not self.g1.built:  # the first call builds g0 and g1
+            return s.center + s.spread * self.g1(self.g0(z * s.noise))
         # model.g_monotone: every kernel enters as |k|, so each unit rises with z and adds with a positive
         # weight (softplus and tanh both increase). G moves continuously with its weights: a kernel that
         # crosses 0 flattens its unit and bends back, where sign rules would flip it.
-        h = act(_stacked_matmul(z * s.noise, tf.abs(self.g0.kernel)) + self.g0.bias)
-        return s.center + s.spread * (_stacked_matmul(h, tf.abs(self.g1.kernel)) + self.g1.bias)
+        k0, k1 = self.g0.kernel, self.g1.kernel
+        if self.monotone:
+            k0, k1 = tf.abs(k0), tf.abs(k1)
+        pre = _stacked_matmul(z * s.noise, k0) + self.g0.bias
+        h = self.hidden(pre)
+        return s.center + s.spread * (_stacked_matmul(h, k1) + self.g1.bias)
+
+    def hidden(self, pre: tf.Tensor) -> tf.Tensor:
+        """The hidden layer from its pre-activations (R, N, hidden). model.g_linear: unit 0 stays linear, so G
+        keeps a slope where every tanh unit has saturated: its ends can still move out to the data's."""
+        h = _ACTIVATIONS[self.activation](pre)
+        return tf.concat([pre[..., :1], h[..., 1:]], axis=-1) if self.linear else h
 
 
 class Discriminator(keras.Model):
@@ -229,7 +240,7 @@ def match_moments(g: Generator, z: np.ndarray, mean: float, std: float) -> None:
     k0, b0, k1, b1 = (np.asarray(w, np.float64) for w in g.weights)
     new_k1, new_b1 = np.empty_like(k1), np.empty_like(b1)
     for r in range(k1.shape[0]):
-        out = generate(replica_weights(k0, b0, k1, b1, r), z, g.scaling, g.activation, g.monotone)
+        out = generate(replica_weights(k0, b0, k1, b1, r), z, g.scaling, g.activation, g.monotone, g.linear)
         gain = std / max(float(np.std(out)), 1e-12)  # a flat G (all kernels ~0) stays flat, centred
         new_k1[r] = k1[r] * gain
         new_b1[r] = (b1[r] - (float(np.mean(out)) - c) / s) * gain + (mean - c) / s

@@ -101,6 +101,7 @@ def write_frames(
             params.scaling,
             params.model.g_activation,
             params.model.g_monotone,
+            params.model.g_linear,
         )
         for w in trained.weights[:, 0]
     ]

@@ -60,6 +60,7 @@ BAD = [
     ("target", {"means": [0.0, 100.0], "sigmas": [1e-5, 1.0], "weights": [1.0, 1.0]}, "target: spans"),
     ("model.minibatch", "yes", "model.minibatch: got 'yes'; expected true or false"),
     ("model.g_monotone", "yes", "model.g_monotone: got 'yes'; expected true or false"),
+    ("model.g_linear", 1, "model.g_linear: got 1; expected true or false"),
     ("train.log_every", 50000, "train.log_every: got 50000; allowed: at most train.steps (30000)"),
     ("train.loss_every", 0, "train.loss_every: got 0; allowed: a number >= 1"),
     ("train.penalty", "gp", "train.penalty: got 'gp'; allowed: one of none, r1"),

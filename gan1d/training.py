@@ -189,7 +189,10 @@ class _Adversarial:
         self.edges = histogram_edges(p.window, t.frame_bins)
         # Hyperparameters that do not change the program's shapes: runtime values, not constants.
         self.ema, self.ema_rest = runtime_value(t.ema), runtime_value(1.0 - t.ema)
-        self.r1_gamma, self.gp_weight = runtime_value(t.r1_gamma), runtime_value(t.gp_weight)
+        # R1's gradient is taken with respect to x in the target's units, and D standardises x inside, so
+        # |dD/dx|^2 = |dD/du|^2 / std^2 (u = standardised x): gamma x std^2 makes r1_gamma the strength in
+        # standardised units, the same on N(4, 0.5) as on N(40, 5) (every other part of the recipe is scale-free).
+        self.r1_gamma, self.gp_weight = runtime_value(t.r1_gamma * std**2), runtime_value(t.gp_weight)
         jitter = runtime_value(p.noise.jitter)
         self.batches = Batches.of(p, real, seeds, jitter, runtime_value(t.instance_noise * std))
         # Fade lengths divide the step: constants (see make_optimizer).

@@ -181,3 +181,20 @@ def test_stratified_noise_puts_draw_i_in_the_i_th_slice_of_its_levels(tiny, dist
     slot = np.floor(levels * p.train.batch + 1e-4)  # float32 rounding at a slice's edge
     assert slot.tolist() == [list(range(p.train.batch))] * 2
     assert not np.array_equal(z[0], z[1])  # each replica its own draw
+
+
+@pytest.mark.slow  # trains two replicas: seconds
+def test_the_recipe_is_scale_free_r1_included(tiny):
+    # D standardises its input and G's output is mean + std x out, so the same seed on N(-2, 0.5) + N(4, 0.5)
+    # and on that target x 10 takes the same steps: R1's gamma is in standardised units (a gamma in the
+    # target's units would be 100x weaker on the wider target and change every D loss).
+    from dataclasses import replace
+
+    from gan1d.config import Target
+
+    r1 = replace(tiny, train=replace(tiny.train, penalty="r1", r1_gamma=1.0))
+    wide = replace(r1, target=Target.gaussians((-20.0, 40.0), (5.0, 5.0), (1.0, 1.0)))
+    small, large = run_train(r1, [3]), run_train(wide, [3])
+    np.testing.assert_allclose(large.losses, small.losses, rtol=1e-3, atol=1e-4)
+    no_r1 = run_train(replace(r1, train=replace(r1.train, penalty="none")), [3])
+    assert np.max(np.abs(no_r1.losses[:, :, 0] - small.losses[:, :, 0])) > 1e-2  # R1 is felt in D's loss

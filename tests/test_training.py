@@ -183,7 +183,7 @@ def test_stratified_noise_puts_draw_i_in_the_i_th_slice_of_its_levels(tiny, dist
     assert not np.array_equal(z[0], z[1])  # each replica its own draw
 
 
-@pytest.mark.slow  # trains two replicas: seconds
+@pytest.mark.slow  # three tiny training runs: seconds each
 def test_the_recipe_is_scale_free_r1_included(tiny):
     # D standardises its input and G's output is mean + std x out, so the same seed on N(-2, 0.5) + N(4, 0.5)
     # and on that target x 10 takes the same steps: R1's gamma is in standardised units (a gamma in the

@@ -138,7 +138,7 @@ STEPS: list[tuple[str, str, dict]] = [
             "train.instance_noise": 0.05,
         },
     ),
-    ("light-r1", "7: a lighter R1", {"train.r1_gamma": 0.01}),
+    ("light-r1", "7: a lighter R1,\nfading", {"train.r1_gamma": 0.01, "train.r1_fade_to": 0.3}),
 ]
 TRAINED_STEPS = 4  # steps 0-3 are trained here (the classic length); steps 4-7 run at the default's length
 

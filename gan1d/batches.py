@@ -55,6 +55,11 @@ def fade(s: tf.Tensor, until: float) -> tf.Tensor:
     return 0.5 * (1.0 + tf.cos(math.pi * tf.minimum(tf.cast(s, tf.float32) / until, 1.0)))
 
 
+def faded(s: tf.Tensor, start: tf.Tensor, end: tf.Tensor, until: float) -> tf.Tensor:
+    """``start`` at step 0, ``end`` from step ``until`` on, between them on the half cosine of :func:`fade`."""
+    return end + (start - end) * fade(s, until)
+
+
 @dataclass(frozen=True)
 class Batches:
     """The batch draws of R replicas (one seed each): real data, G's noise and instance noise.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gan1d import losses, targets
-from gan1d.batches import BLUR_FAKE, BLUR_G, BLUR_REAL, D_NOISE, G_NOISE, MIX, Batches, fade
+from gan1d.batches import BLUR_FAKE, BLUR_G, BLUR_REAL, D_NOISE, G_NOISE, MIX, Batches, fade, faded
 from gan1d.config import Optimizer, Params, to_dict
 from gan1d.distributions import histogram_edges, noise_grid
 from gan1d.engine import CHUNK, ChunkHook, compiled_run, runtime_value
@@ -193,10 +193,14 @@ class _Adversarial:
         # |dD/dx|^2 = |dD/du|^2 / std^2 (u = standardised x): gamma x std^2 makes r1_gamma the strength in
         # standardised units, the same on N(4, 0.5) as on N(40, 5) (every other part of the recipe is scale-free).
         self.r1_gamma, self.gp_weight = runtime_value(t.r1_gamma * std**2), runtime_value(t.gp_weight)
+        # R1 fades to r1_fade_to x r1_gamma over the run: a firm D early keeps the first steps stable, a
+        # lighter one late lets it see finer errors of shape (docs/research-log.md, 2026-12-06).
+        self.r1_end = runtime_value(t.r1_gamma * t.r1_fade_to * std**2) if t.r1_fade_to != 1.0 else None
         jitter = runtime_value(p.noise.jitter)
         self.batches = Batches.of(p, real, seeds, jitter, runtime_value(t.instance_noise * std))
         # Fade lengths divide the step: constants (see make_optimizer).
         self.rank_until = max(t.rank_until * t.steps, 1.0)
+        self.r1_until = max(float(t.steps), 1.0)
         # The rank input's weight this step (model.rank); read by the frames' decision boundary too.
         self.rank_weight = tf.Variable(1.0, trainable=False, dtype=tf.float32)
 
@@ -220,13 +224,19 @@ class _Adversarial:
     def dr(self, v: tf.Tensor) -> tf.Tensor:
         return self.d(v, rank_weight=self.rank_weight)
 
+    def r1_strength(self, s: tf.Tensor) -> tf.Tensor:
+        """R1's gamma at step ``s`` (x's units): r1_gamma, on a half cosine to r1_fade_to x r1_gamma."""
+        if self.r1_end is None:
+            return self.r1_gamma
+        return faded(s, self.r1_gamma, self.r1_end, self.r1_until)
+
     def d_objective(self, x: tf.Tensor, fake: tf.Tensor, s: tf.Tensor, j: tf.Tensor) -> tf.Tensor:
         """D's loss on real ``x`` and ``fake`` (each blurred), plus the recipe's penalty."""
         t, b = self.t, self.batches
         x, fake = b.blur(x, BLUR_REAL, s, j), b.blur(fake, BLUR_FAKE, s, j)
         if t.penalty == "r1":
             real_out, grad = _input_gradient(self.dr, x)
-            loss = self.d_loss_fn(real_out, self.dr(fake)) + losses.r1_penalty(grad, self.r1_gamma)
+            loss = self.d_loss_fn(real_out, self.dr(fake)) + losses.r1_penalty(grad, self.r1_strength(s))
         else:
             loss = self.d_loss_fn(self.dr(x), self.dr(fake))
         if t.loss == "wasserstein":

@@ -64,6 +64,7 @@ BAD = [
     ("train.log_every", 50000, "train.log_every: got 50000; allowed: at most train.steps (30000)"),
     ("train.loss_every", 0, "train.loss_every: got 0; allowed: a number >= 1"),
     ("train.penalty", "gp", "train.penalty: got 'gp'; allowed: one of none, r1"),
+    ("train.r1_fade_to", 1.5, "train.r1_fade_to: got 1.5; allowed: a number in [0.0, 1.0]"),
     ("train.ema", 1.0, "train.ema: got 1.0; allowed: a number in [0, 1)"),
     ("noise.distribution", "cauchy", "noise.distribution: got 'cauchy'; allowed: one of uniform, normal"),
     ("train.d_optimizer.schedule", "linear", "train.d_optimizer.schedule: got 'linear'"),

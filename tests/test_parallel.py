@@ -70,9 +70,9 @@ def one_worker(params, tmp_path_factory) -> dict[str, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("workers", ["2", "3"])
-def test_two_or_three_workers_give_the_bytes_of_one(tmp_path, params, one_worker, workers):
-    assert _robustness(params, tmp_path / "out", {"GAN1D_WORKERS": workers}) == one_worker
+def test_two_workers_give_the_bytes_of_one(tmp_path, params, one_worker):
+    # shards of 3 and 2 seeds; three workers (shards 2, 2, 1) run on the Dask cluster below
+    assert _robustness(params, tmp_path / "out", {"GAN1D_WORKERS": "2"}) == one_worker
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from test_config import BAD, with_change
 
-from conftest import built_repo, make_repo, run, run_env, tiny_raw
+from conftest import built_repo, run, run_env, tiny_raw
 
 pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
 
@@ -168,16 +168,6 @@ def test_divergence_stops_naming_the_step_or_continues_when_asked(repo, tmp_path
     assert (out / "frames.parquet").is_file()
 
 
-def test_outputs_do_not_depend_on_hash_seed_or_directory(repo, tmp_path):
-    other = tmp_path / "elsewhere" / "deeper"
-    other.mkdir(parents=True)
-    make_repo(other, pretraining_raw())
-    env = run_env()
-    env["PYTHONHASHSEED"] = "987"
-    subprocess.run(["dvc", "repro"], cwd=other, env=env, check=True, capture_output=True)
-    assert md5s(other) == md5s(repo)
-
-
 def test_thread_count_is_fixed_by_the_code():
     code = (
         "from gan1d import engine; engine.set_seed(1); import tensorflow as tf; "
@@ -216,21 +206,22 @@ def test_bad_params_stop_the_pipeline_before_any_output_is_removed(repo, command
     assert run(["git", "status", "--porcelain"], repo).stdout == ""
 
 
-def test_every_output_is_the_same_bytes_with_the_wider_extensions_disabled(repo, tmp_path):
-    """The tiny pipeline (pretraining too) as this CPU computes it, and as a CPU without AVX-512 and without
-    NumPy's wider code paths computes it (tests/test_portable.py: NumPy stays pinned to its baseline, and
-    XLA's --xla_cpu_max_isa stands in for the other CPU): every output, md5 for md5."""
+def test_outputs_do_not_depend_on_directory_hash_seed_or_cpu_extensions(repo, tmp_path):
+    """The tiny pipeline (pretraining too) rebuilt from scratch in another, deeper directory, with another
+    PYTHONHASHSEED, a cold compile cache and, where this CPU has them, without AVX-512 and NumPy's wider code
+    paths (tests/test_portable.py: NumPy stays pinned to its baseline, and XLA's --xla_cpu_max_isa stands in
+    for a CPU without them): every output, md5 for md5. One rebuild checks all of these, as each costs a run."""
     from test_portable import avx512, wider_extensions
 
-    wider = wider_extensions()
-    if not wider and not avx512():
-        pytest.skip("neither NumPy nor XLA finds an extension beyond AVX2 on this CPU: nothing to disable")
-    other = tmp_path / "other"
+    other = tmp_path / "elsewhere" / "deeper"
     shutil.copytree(repo, other, ignore=shutil.ignore_patterns("data", "dvc.lock", "cache", "tmp"))
     shutil.copytree(repo / "data/raw", other / "data/raw")
     env = {k: v for k, v in run_env().items() if not k.startswith("NPY_")}
+    env["PYTHONHASHSEED"] = "987"
     env["GAN1D_CACHE"] = "off"  # a cached XLA program was compiled for this CPU: compile afresh
-    env["NPY_DISABLE_CPU_FEATURES"] = " ".join(wider)
+    wider = wider_extensions()
+    if wider:
+        env["NPY_DISABLE_CPU_FEATURES"] = " ".join(wider)
     if avx512():
         env["XLA_FLAGS"] = "--xla_cpu_max_isa=AVX2"
     subprocess.run(["dvc", "repro"], cwd=other, env=env, check=True, capture_output=True)

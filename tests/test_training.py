@@ -7,6 +7,7 @@ from gan1d.errors import ArtifactError, DivergenceError
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 
 def run_train(params, seeds):
@@ -183,7 +184,7 @@ def test_stratified_noise_puts_draw_i_in_the_i_th_slice_of_its_levels(tiny, dist
     assert not np.array_equal(z[0], z[1])  # each replica its own draw
 
 
-@pytest.mark.slow  # three tiny training runs: seconds each
+@pytest.mark.slow  # four tiny training runs: seconds each
 def test_the_recipe_is_scale_free_r1_included(tiny):
     # D standardises its input and G's output is mean + std x out, so the same seed on N(-2, 0.5) + N(4, 0.5)
     # and on that target x 10 takes the same steps: R1's gamma is in standardised units (a gamma in the
@@ -198,3 +199,16 @@ def test_the_recipe_is_scale_free_r1_included(tiny):
     np.testing.assert_allclose(large.losses, small.losses, rtol=1e-3, atol=1e-4)
     no_r1 = run_train(replace(r1, train=replace(r1.train, penalty="none")), [3])
     assert np.max(np.abs(no_r1.losses[:, :, 0] - small.losses[:, :, 0])) > 1e-2  # R1 is felt in D's loss
+    # tiny's r1_fade_to (the default's 0.3) fades R1 over the run: a constant R1 starts the same, then differs
+    constant = run_train(replace(r1, train=replace(r1.train, r1_fade_to=1.0)), [3])
+    np.testing.assert_allclose(constant.losses[:, 0], small.losses[:, 0], rtol=1e-2)
+    assert np.max(np.abs(constant.losses[:, -1, 0] - small.losses[:, -1, 0])) > 1e-3
+
+
+def test_faded_runs_from_start_to_end_on_a_half_cosine():
+    at = [
+        float(batches.faded(tf.constant(s), tf.constant(0.01), tf.constant(0.001), 100.0))
+        for s in (0, 25, 50, 100, 150)
+    ]
+    # 0.001 + 0.009 x (1 + cos(pi s / 100)) / 2: 0.01, 0.001 + 0.009 x 0.8536, 0.0055, 0.001, then 0.001
+    np.testing.assert_allclose(at, [0.01, 0.0086820, 0.0055, 0.001, 0.001], rtol=1e-5)

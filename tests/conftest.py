@@ -135,3 +135,11 @@ def robustness_stage(params: Path, out: Path, env: dict[str, str], timeout: floa
     args += ["--w1-plot", "w1_per_seed.png", "--densities", "densities.png"]
     cmd = [sys.executable, str(ROOT / "stages" / "robustness.py"), "--params", str(params), *args]
     return subprocess.run(cmd, cwd=out, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown when it is not loaded
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`--numprocesses=auto`: one test process more than there are cores. Much of a test's time is spent
+    waiting (DVC and git between stages, worker processes starting, files synced to disk), and the spare
+    process fills those gaps (docs/performance.md, "The test suite")."""
+    return (os.cpu_count() or 1) + 1

@@ -139,7 +139,6 @@ def robustness_stage(params: Path, out: Path, env: dict[str, str], timeout: floa
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown when it is not loaded
 def pytest_xdist_auto_num_workers(config) -> int:
-    """`--numprocesses=auto`: one test process more than there are cores. Much of a test's time is spent
-    waiting (DVC and git between stages, worker processes starting, files synced to disk), and the spare
-    process fills those gaps (docs/performance.md, "The test suite")."""
+    """`--numprocesses=auto`: one test process more than there are cores, so that the cores stay busy while a
+    process waits on DVC, git or a worker starting (docs/performance.md, "The test suite")."""
     return (os.cpu_count() or 1) + 1

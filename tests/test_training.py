@@ -201,8 +201,8 @@ def test_the_recipe_is_scale_free_r1_included(tiny):
     assert np.max(np.abs(no_r1.losses[:, :, 0] - small.losses[:, :, 0])) > 1e-2  # R1 is felt in D's loss
     # tiny's r1_fade_to (the default's 0.3) fades R1 over the run: a constant R1 starts the same, then differs
     constant = run_train(replace(r1, train=replace(r1.train, r1_fade_to=1.0)), [3])
-    np.testing.assert_allclose(constant.losses[:, 0], small.losses[:, 0], rtol=1e-2)
-    assert np.max(np.abs(constant.losses[:, -1, 0] - small.losses[:, -1, 0])) > 1e-3
+    np.testing.assert_allclose(constant.losses[0], small.losses[0], rtol=1e-5)  # losses: (steps, replicas, D|G)
+    assert np.max(np.abs(constant.losses[-10:, :, 0] - small.losses[-10:, :, 0])) > 1e-3
 
 
 def test_faded_runs_from_start_to_end_on_a_half_cosine():

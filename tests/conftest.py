@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import fcntl
+import hashlib
 import os
 import shutil
 import signal
@@ -49,10 +51,18 @@ def tiny() -> Params:
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
-# One compile cache for every stage the tests run: each tiny program is compiled once per session, not
-# once per run (outputs are the same bytes either way: tests/test_parallel.py). Tiny runs are one chunk
-# long, so they never leave a resume point here.
+# One folder for the whole session, shared by pytest-xdist's test processes (it names the run): the compile
+# cache and the built repositories below. Without xdist, a folder of this process's own.
+_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+SESSION = Path(tempfile.gettempdir()) / f"gan1d-tests-{_RUN}" if _RUN else Path(tempfile.mkdtemp(prefix="gan1d-tests-"))
+(SESSION / "xla").mkdir(parents=True, exist_ok=True)
+
+# One compile cache for every stage the tests run: each tiny program is compiled once per session, not once per
+# run or per test process (outputs are the same bytes either way: tests/test_parallel.py; XLA writes an entry
+# under a temporary name and renames it, so processes can share it). The resume points stay this process's own
+# (``TEST_CACHE/resume``); tiny runs are one chunk long, so they never leave one here anyway.
 TEST_CACHE = Path(tempfile.mkdtemp(prefix="gan1d-test-cache-"))
+(TEST_CACHE / "xla").symlink_to(SESSION / "xla", target_is_directory=True)
 use_compile_cache(TEST_CACHE / "xla")  # and for the programs the tests compile in this process
 
 
@@ -103,28 +113,31 @@ def make_repo(dest: Path, raw: dict) -> Path:
     return dest
 
 
-_BUILT: dict[str, Path] = {}  # params.yaml text -> the repository built from it this session (a template)
-
-
 def built_repo(parent: Path, name: str, raw: dict | None = None) -> Path:
     """``parent/name``: a repository with the tiny pipeline (or ``raw``) reproduced and committed; the first
     `dvc repro`'s stdout and stderr are in ``.git/first_repro.log``.
 
-    Each params is built once per session; later calls get a copy of that repository (work tree, git history
-    and DVC cache alike, less DVC's ``.dvc/tmp`` state): what a fresh build gives, without rerunning it.
+    Each params is built once per session, by whichever test process needs it first (the others wait on a
+    lock); later calls get a copy of that repository (work tree, git history and DVC cache alike, less DVC's
+    ``.dvc/tmp`` state): what a fresh build gives, without rerunning it.
     """
     text = yaml.safe_dump(raw or tiny_raw(), sort_keys=False)
-    if text not in _BUILT:
-        template = Path(tempfile.mkdtemp(prefix="gan1d-built-")) / "repo"
-        template.mkdir()
-        make_repo(template, yaml.safe_load(text))
-        proc = run(["dvc", "repro"], template)
-        (template / ".git" / "first_repro.log").write_text(proc.stdout + proc.stderr)
-        run(["git", "add", "-A"], template)
-        run(["git", "commit", "-qm", "pipeline run"], template)
-        _BUILT[text] = template
+    built = SESSION / "built" / hashlib.sha256(text.encode()).hexdigest()[:16]
+    built.mkdir(parents=True, exist_ok=True)
+    template = built / "repo"
+    with open(built / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or when a test process dies
+        if not (built / "done").exists():
+            shutil.rmtree(template, ignore_errors=True)  # a build that a dead process left half done
+            template.mkdir()
+            make_repo(template, yaml.safe_load(text))
+            proc = run(["dvc", "repro"], template)
+            (template / ".git" / "first_repro.log").write_text(proc.stdout + proc.stderr)
+            run(["git", "add", "-A"], template)
+            run(["git", "commit", "-qm", "pipeline run"], template)
+            (built / "done").touch()
     repo = parent / name
-    shutil.copytree(_BUILT[text], repo, symlinks=True, ignore=lambda d, names: ["tmp"] if d.endswith(".dvc") else [])
+    shutil.copytree(template, repo, symlinks=True, ignore=lambda d, names: ["tmp"] if d.endswith(".dvc") else [])
     return repo
 
 

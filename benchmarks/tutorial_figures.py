@@ -73,6 +73,7 @@ def adam(learning_rate: float) -> dict:
         "decay_steps": 1,
         "beta1": 0.5,
         "beta2": 0.99,
+        "epsilon": 1.0e-7,  # Keras's own
     }
 
 

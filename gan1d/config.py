@@ -80,7 +80,8 @@ class Optimizer:
     """SGD or Adam, with a constant, staircase-exponential or cosine learning rate.
 
     ``exponential``: lr * decay_rate ** floor(step / decay_steps). ``cosine``: from lr down to 0
-    over the stage's steps. ``beta1``/``beta2`` are Adam's.
+    over the stage's steps. ``beta1``/``beta2``/``epsilon`` are Adam's: a step is lr * m / (sqrt(v) + epsilon),
+    so gradients far smaller than ``epsilon`` move the weights by less than lr.
     """
 
     name: str = spec(one_of("sgd", "adam"))
@@ -90,6 +91,7 @@ class Optimizer:
     decay_steps: int = spec(at_least(1))
     beta1: float = spec(below_one())
     beta2: float = spec(below_one())
+    epsilon: float = spec(positive())
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import typing
 from collections.abc import Callable
 from dataclasses import field
@@ -17,6 +18,7 @@ from typing import Any
 from gan1d.errors import ConfigError
 
 Check = Callable[[Any], bool]
+_SCIENTIFIC = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
 def rule(check: Check, allowed: str) -> dict[str, Any]:
@@ -68,6 +70,8 @@ def convert(value: Any, kind: Any, key: str) -> Any:
             raise ConfigError(f"{key}: got {value!r}; expected a whole number")
         return value
     if kind is float:
+        if isinstance(value, str) and _SCIENTIFIC.fullmatch(value.strip()):
+            value = float(value)  # YAML 1.1 (PyYAML) reads 1e-4, which YAML 1.2 and DVC's -S write, as a string
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{key}: got {value!r}; expected a number")
         if not math.isfinite(value):

@@ -42,7 +42,7 @@ def make_optimizer(cfg: Optimizer, steps: int) -> keras.optimizers.Optimizer:
         schedule = keras.optimizers.schedules.CosineDecay(runtime_value(cfg.learning_rate), steps)
     if cfg.name == "sgd":
         return keras.optimizers.SGD(schedule)
-    return keras.optimizers.Adam(schedule, beta_1=cfg.beta1, beta_2=cfg.beta2)
+    return keras.optimizers.Adam(schedule, beta_1=cfg.beta1, beta_2=cfg.beta2, epsilon=cfg.epsilon)
 
 
 def _apply(tape: tf.GradientTape, total: tf.Tensor, opt: keras.optimizers.Optimizer, model: keras.Model) -> None:

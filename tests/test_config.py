@@ -75,6 +75,8 @@ BAD = [
     ("model.g_activation", "relu", "model.g_activation: got 'relu'; allowed: one of softplus, tanh"),
     ("train.d_optimizer", {"name": "sgd"}, "train.d_optimizer.learning_rate: missing key"),
     ("train.g_optimizer.name", "rmsprop", "train.g_optimizer.name: got 'rmsprop'"),
+    ("train.g_optimizer.epsilon", 0.0, "train.g_optimizer.epsilon: got 0.0; allowed: a number > 0"),
+    ("train.d_optimizer.epsilon", "tiny", "train.d_optimizer.epsilon: got 'tiny'; expected a number"),
     ("pretrain.low", 6.0, "pretrain.low: got 6.0; allowed: a number below pretrain.high"),
     ("train", [1, 2], "train: got [1, 2]; expected a mapping"),
 ]
@@ -88,6 +90,17 @@ def test_bad_params_name_the_key(path, value, message):
         parse_params(with_change(path, value))
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_a_number_in_scientific_notation_is_a_number():
+    """PyYAML (YAML 1.1) reads 1e-4 as a string; YAML 1.2, and DVC's `-S` when it writes params.yaml, write it so."""
+    raw = with_change("train.g_optimizer.epsilon", "1e-4")
+    raw["train"]["d_optimizer"]["epsilon"] = "-2.5E-3"  # parsed, then refused by the rule: not > 0
+    with pytest.raises(ConfigError, match=r"train.d_optimizer.epsilon: got '-2.5E-3'; allowed: a number > 0"):
+        parse_params(raw)
+    raw["train"]["d_optimizer"]["epsilon"] = "1.0e-7"
+    params = parse_params(raw)
+    assert params.train.g_optimizer.epsilon == 1e-4 and params.train.d_optimizer.epsilon == 1e-7
 
 
 def test_minibatch_needs_two_samples_per_batch():

@@ -146,6 +146,7 @@ def test_divergence_stops_naming_the_step_or_continues_when_asked(repo, tmp_path
         "decay_steps": 1,
         "beta1": 0.5,
         "beta2": 0.999,
+        "epsilon": 1e-7,
     }
     raw["train"].update(d_optimizer=wild, g_optimizer=wild)
     params = tmp_path / "params.yaml"

@@ -124,6 +124,7 @@ class Train:
     rank_until: float = spec(
         between(0.0, 1.0)
     )  # with model.rank: the rank input fades to 0 by this fraction (0 = never)
+    select_from: float = spec(between(0.0, 1.0))  # keep the EMA snapshot closest to the training data from here on
     use_pretrained: bool = spec()
     on_divergence: str = spec(one_of("stop", "continue"))  # a non-finite loss: stop with an error, or go on
     log_every: int = spec(at_least(1))

@@ -8,7 +8,8 @@ from gan1d.config import Params, Scaling
 from gan1d.distributions import histogram_edges, noise_grid
 from gan1d.errors import ArtifactError
 from gan1d.io import RESTORE_HINT, read_weights
-from gan1d.metrics import Target, fold_share, summarize
+from gan1d.metrics import Target, fold_share, summarize, wasserstein1
+from gan1d.targets import Empirical
 
 import numpy as np
 
@@ -90,3 +91,19 @@ def score(
 def quality_over_training(weights: np.ndarray, params: Params, target: Target) -> list[dict[str, float]]:
     """The evaluation protocol (:func:`score`) at every frame, from G's (F, 3 * hidden + 1) flat weights."""
     return [score(unflatten(w, params.g_model.hidden), params, target)[1] for w in weights]
+
+
+def closest_frame(weights: np.ndarray, train: np.ndarray, params: Params) -> int:
+    """The frame whose generator is closest to the training data: the index of the smallest W1 between G on
+    the ``train.frame_samples`` noise grid and ``train`` (the values G trained on), over (F, 3 * hidden + 1)
+    flat weights; the first of equals. Only training data: the held-out part and the target stay unseen."""
+    m, z = params.model, noise_grid(params.noise, params.train.frame_samples)
+    data = Empirical.of(train)
+    w1 = [
+        wasserstein1(
+            generate(unflatten(w, params.g_model.hidden), z, params.scaling, m.g_activation, m.g_monotone, m.g_linear),
+            data,
+        )
+        for w in weights
+    ]
+    return int(np.argmin(w1))

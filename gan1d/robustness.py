@@ -34,7 +34,7 @@ ChunkHook = Callable[[int, float], None]  # (steps, seconds) of each compiled ca
 @dataclass
 class Robustness:
     seeds: list[int]
-    per_seed: list[dict[str, float]]  # summarize() of each seed, plus "nan" (1 if training diverged)
+    per_seed: list[dict[str, float]]  # summarize() of each seed, "nan" (1 if training diverged), "kept_step"
     samples: np.ndarray  # (R, n_points) generated samples of each seed
 
     def per_seed_table(self) -> pa.Table:
@@ -143,7 +143,7 @@ def run_shard(
         diverged = not np.all(np.isfinite(trained.losses[:, r])) or not np.all(np.isfinite(x))
         if diverged:
             metrics = {"w1": float("nan")}
-        per_seed.append({**metrics, "nan": float(diverged)})
+        per_seed.append({**metrics, "nan": float(diverged), "kept_step": float(trained.kept_steps[r])})
         samples.append(x)
     engine.release_memory()
     return per_seed, np.stack(samples)

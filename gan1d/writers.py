@@ -130,9 +130,11 @@ def write_losses(
     every: int = 1,
     frame_steps: Sequence[int] = (),
     quality: Sequence[dict[str, float]] = (),
+    kept_step: int | None = None,
 ) -> None:
     """Log the (D, G) losses of every ``every``-th step, and the quality of G at every frame
-    (``quality/w1`` etc., x = steps done), with dvclive into ``path``, atomically.
+    (``quality/w1`` etc., x = steps done), with dvclive into ``path``, atomically; ``kept_step``
+    (the step of the generator kept, ``train.select_from``) goes into the summary.
 
     Each logged loss is the mean over the ``every`` steps up to it (every = 1: the step's own
     loss). No timestamps are logged, so the files are the same on every rerun.
@@ -152,3 +154,5 @@ def write_losses(
                 live.step = int(step)
                 for name in QUALITY:
                     live.log_metric(f"quality/{name}", metrics[name])
+            if kept_step is not None:
+                live.log_metric("kept_step", int(kept_step), plot=False)

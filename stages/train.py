@@ -55,11 +55,13 @@ def main() -> None:
     reference = real if params.target.data is None else target.values  # a data target: its held-out part
     writers.write_frames(args.frames, result, reference, target, params)
     quality = quality_over_training(result.weights[:, 0], params, target)
-    writers.write_losses(args.live, result.losses[:, 0], params.train.loss_every, result.frame_steps, quality)
+    kept = int(result.kept_steps[0])
+    writers.write_losses(args.live, result.losses[:, 0], params.train.loss_every, result.frame_steps, quality, kept)
     loss_d, loss_g = result.losses[-1, 0]
+    at = quality[list(result.frame_steps).index(kept)]
     print(
         f"train: {params.train.steps} steps, {len(result.frame_steps)} frames, final loss D {loss_d:.4f} G {loss_g:.4f}, "
-        f"W1 {quality[-1]['w1']:.4f} ({quality[-1]['w1_std']:.3f} target std)"
+        f"kept G of step {kept}: W1 {at['w1']:.4f} ({at['w1_std']:.3f} target std)"
     )
 
 

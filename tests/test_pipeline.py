@@ -100,10 +100,11 @@ def test_repro_builds_every_artifact(repo):
         "tail_w1_std",
     } <= set(metrics)
     assert metrics["modes"] == 2.0  # the tiny target is a two-component mixture
-    # quality over training: one row per frame, and the last frame's W1 is the evaluate stage's
+    # quality over training: one row per frame, and the kept frame's W1 (train.select_from) is the evaluate stage's
     quality = (repo / "data/train/live/plots/metrics/quality/w1.tsv").read_text().splitlines()
     assert quality[0] == "step\tw1" and [int(r.split("\t")[0]) for r in quality[1:]] == [10, 20, 30]
-    assert float(quality[-1].split("\t")[1]) == metrics["w1"]
+    kept = json.loads((repo / "data/train/live/metrics.json").read_text())["kept_step"]
+    assert dict(map(float, r.split("\t")) for r in quality[1:])[kept] == metrics["w1"]
     assert table.transport.shape == (3, len(table.noise)) and table.quantile[0] < table.quantile[-1]
     # the default recipe does not pretrain: the stage wrote its fixed placeholder and trained nothing
     assert json.loads((repo / "data/pretrain/metrics.json").read_text()) == {"pretrained": False}
@@ -130,6 +131,7 @@ def test_repro_builds_every_artifact(repo):
     # seed 1 trained beside seeds 2 and 3 is exactly the pipeline's own run of seed 1
     assert per_seed["w1"][0].as_py() == metrics["w1"]
     assert per_seed["ks"][0].as_py() == metrics["ks"]
+    assert per_seed["kept_step"][0].as_py() == kept
     samples = pq.read_table(repo / "data/robustness/samples.parquet")
     assert samples.column_names == ["seed", "value"] and samples.num_rows == 3 * 500
 

@@ -80,6 +80,40 @@ def test_non_finite_losses_name_the_step():
         writers.check_finite(losses, "the training loss")
 
 
+def test_closest_frame_picks_the_generator_nearest_the_training_data(tiny):
+    from gan1d import inference
+    from gan1d.distributions import noise_grid
+
+    h = tiny.g_model.hidden
+    base = np.concatenate([np.full(h, 0.5), np.linspace(-1, 1, h), np.full(h, 0.3), [0.1]])
+    frames = np.stack([base] * 4)
+    frames[:, 2 * h :] *= np.array([[0.5], [1.0], [1.0], [2.0]])  # G's output layer: frames 1 and 2 are equal
+    z, m = noise_grid(tiny.noise, tiny.train.frame_samples), tiny.model
+    data = inference.generate(inference.unflatten(base, h), z, tiny.scaling, m.g_activation, m.g_monotone)
+    assert inference.closest_frame(frames, data, tiny) == 1  # W1 0, and the first of two equal frames
+    # G's spread is the output layer: against data of spread s, half of s (W1 ~ s/2) beats twice it (W1 ~ s)
+    assert inference.closest_frame(frames[[3, 0]], data, tiny) == 1
+
+
+def test_select_from_keeps_the_closest_frame_with_or_without_frames(tiny):
+    from gan1d import inference
+
+    kept = replace(tiny, train=replace(tiny.train, select_from=0.0))  # every frame may be kept
+    real = data.draw_real(kept, 4)[None]
+    engine.set_seed(4)
+    framed = training.train(kept, real, [4])
+    engine.set_seed(4)
+    bare = training.train(kept, real, [4], record_frames=False)  # as the robustness stage trains
+    i = inference.closest_frame(framed.weights[:, 0], real[0], kept)
+    assert framed.kept_steps.tolist() == [framed.frame_steps[i]]
+    flat = np.concatenate([w.numpy()[0].ravel() for w in framed.ema_generator.weights])
+    np.testing.assert_array_equal(flat, framed.weights[i, 0])  # the EMA generator is that frame's
+    np.testing.assert_array_equal(bare.kept_steps, framed.kept_steps)
+    for a, b in zip(bare.ema_generator.weights, framed.ema_generator.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert run_train(tiny, [4]).kept_steps.tolist() == [tiny.train.steps]  # select_from 1: the last weights
+
+
 def test_numpy_generator_matches_tensorflow(tiny, tmp_path):
     from gan1d import inference
 

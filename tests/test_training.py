@@ -40,6 +40,7 @@ def test_each_replica_equals_training_its_seed_alone(tiny):
     alone = run_train(tiny, [4])
     np.testing.assert_array_equal(together.losses[:, 1], alone.losses[:, 0])
     np.testing.assert_array_equal(together.generated[:, 1], alone.generated[:, 0])
+    assert together.kept_steps[1] == alone.kept_steps[0]  # each replica keeps its own frame (train.select_from)
     assert not np.array_equal(together.losses[:, 0], together.losses[:, 1])
 
 

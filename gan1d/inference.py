@@ -69,19 +69,18 @@ def generate(
     return scaling.center + scaling.spread * out
 
 
+def on_grid(weights: dict[str, np.ndarray], params: Params, n: int) -> np.ndarray:
+    """G (the recipe's activation, monotone rule and linear unit) on the stratified noise grid of ``n`` points."""
+    m = params.model
+    return generate(weights, noise_grid(params.noise, n), params.scaling, m.g_activation, m.g_monotone, m.g_linear)
+
+
 def score(
     weights: dict[str, np.ndarray], params: Params, target: Target, train: np.ndarray | None = None
 ) -> tuple[np.ndarray, dict[str, float]]:
     """The evaluation protocol: G on the stratified ``evaluate.n_points`` grid, scored against ``target``
     (:func:`gan1d.targets.of`; for a data target its held-out part, with ``train`` for the baselines)."""
-    samples = generate(
-        weights,
-        noise_grid(params.noise, params.evaluate.n_points),
-        params.scaling,
-        params.model.g_activation,
-        params.model.g_monotone,
-        params.model.g_linear,
-    )
+    samples = on_grid(weights, params, params.evaluate.n_points)
     edges = histogram_edges(params.window, params.evaluate.bins)
     metrics = summarize(samples, target, edges, train)
     metrics["fold_share"] = round(fold_share(samples), 6)  # the samples are G on the grid, in noise order
@@ -97,13 +96,6 @@ def closest_frame(weights: np.ndarray, train: np.ndarray, params: Params) -> int
     """The frame whose generator is closest to the training data: the index of the smallest W1 between G on
     the ``train.frame_samples`` noise grid and ``train`` (the values G trained on), over (F, 3 * hidden + 1)
     flat weights; the first of equals. Only training data: the held-out part and the target stay unseen."""
-    m, z = params.model, noise_grid(params.noise, params.train.frame_samples)
-    data = Empirical.of(train)
-    w1 = [
-        wasserstein1(
-            generate(unflatten(w, params.g_model.hidden), z, params.scaling, m.g_activation, m.g_monotone, m.g_linear),
-            data,
-        )
-        for w in weights
-    ]
+    data, n = Empirical.of(train), params.train.frame_samples
+    w1 = [wasserstein1(on_grid(unflatten(w, params.g_model.hidden), params, n), data) for w in weights]
     return int(np.argmin(w1))

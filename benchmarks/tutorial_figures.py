@@ -141,8 +141,9 @@ STEPS: list[tuple[str, str, dict]] = [
     ),
     ("light-r1", "7: a lighter R1,\nfading", {"train.r1_gamma": 0.01, "train.r1_fade_to": 0.3}),
     ("closest-frame", "8: the frame closest\nto the data", {"train.select_from": 0.5}),
+    ("r1-held", "9: R1 light\nand held", {"train.r1_gamma": 0.001, "train.r1_fade_to": 1.0}),
 ]
-TRAINED_STEPS = 4  # steps 0-3 are trained here (the classic length); steps 4-8 run at the default's length
+TRAINED_STEPS = 4  # steps 0-3 are trained here (the classic length); steps 4-9 run at the default's length
 
 # Side runs: (name, the step it changes, the changes). Each is that step's params with these changes.
 SIDE: list[tuple[str, str, dict]] = [

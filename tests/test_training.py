@@ -228,13 +228,13 @@ def test_the_recipe_is_scale_free_r1_included(tiny):
 
     from gan1d.config import Target
 
-    r1 = replace(tiny, train=replace(tiny.train, penalty="r1", r1_gamma=1.0))
+    r1 = replace(tiny, train=replace(tiny.train, penalty="r1", r1_gamma=1.0, r1_fade_to=0.3))
     wide = replace(r1, target=Target.gaussians((-20.0, 40.0), (5.0, 5.0), (1.0, 1.0)))
     small, large = run_train(r1, [3]), run_train(wide, [3])
     np.testing.assert_allclose(large.losses, small.losses, rtol=1e-3, atol=1e-4)
     no_r1 = run_train(replace(r1, train=replace(r1.train, penalty="none")), [3])
     assert np.max(np.abs(no_r1.losses[:, :, 0] - small.losses[:, :, 0])) > 1e-2  # R1 is felt in D's loss
-    # tiny's r1_fade_to (the default's 0.3) fades R1 over the run: a constant R1 starts the same, then differs
+    # r1_fade_to 0.3 fades R1 over the run: a constant R1 starts the same, then differs
     constant = run_train(replace(r1, train=replace(r1.train, r1_fade_to=1.0)), [3])
     np.testing.assert_allclose(constant.losses[0], small.losses[0], rtol=1e-5)  # losses: (steps, replicas, D|G)
     assert np.max(np.abs(constant.losses[-10:, :, 0] - small.losses[-10:, :, 0])) > 1e-3

@@ -179,6 +179,8 @@ def summarize(
     Against a data set (``target`` Empirical, ``train`` its training part): ``baseline_*`` is the same
     metric of the training part itself, what a generator that memorised its data would score, and
     success is the KS test's (the statistic below ``ks_critical``) with every decile covered.
+    ``baseline_success`` 0 says that the split itself fails that test: its held-out part is far from
+    its training part, and few generators trained on the one will pass against the other.
     """
     x = np.asarray(samples, np.float64)
     lo = target.mean - 3 * target.std
@@ -202,7 +204,8 @@ def summarize(
         out["success"] = float(out["ks"] < out["ks_critical"] and covered)
         if train is not None:
             base = summarize(train, target, edges)
-            out.update({f"baseline_{k}": base[k] for k in ("w1", "w1_std", "ks", "js", "decile_error")})
+            keys = ("w1", "w1_std", "ks", "js", "decile_error", "success")  # success: does the data pass its own test?
+            out.update({f"baseline_{k}": base[k] for k in keys})
     else:
         out["success"] = float(out["w1"] < success_w1(target) and covered)
         out["tail_w1_std"] = tail_w1(x, target) / target.std if finite else float("nan")

@@ -66,6 +66,7 @@ class Robustness:
         extra = {}
         if any("baseline_w1_std" in m for m in self.per_seed):  # a data target: the training part's own score
             extra["baseline_w1_std"] = rounded(np.nanmedian(column("baseline_w1_std")))
+            extra["baseline_success"] = rounded(np.nanmedian(column("baseline_success")))  # one split: all equal
         if any("tail_w1_std" in m for m in self.per_seed):
             extra["median_tail_w1_std"] = rounded(
                 np.median(np.where(np.isfinite(column("tail_w1_std")), column("tail_w1_std"), np.inf))

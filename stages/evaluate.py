@@ -29,7 +29,8 @@ def main() -> None:
         f"evaluate: W1 {metrics['w1']:.4f}  KS {metrics['ks']:.4f}  JS {metrics['js']:.4f}  "
         f"mean {metrics['mean']:.3f}  std/sigma {metrics['std_ratio']:.3f}"
         + (
-            f"  (training part itself: W1 {metrics['baseline_w1']:.4f} KS {metrics['baseline_ks']:.4f})"
+            f"  (training part itself: W1 {metrics['baseline_w1']:.4f} KS {metrics['baseline_ks']:.4f}"
+            f"{'' if metrics['baseline_success'] else ', fails the held-out test too: an unlucky split'})"
             if train is not None
             else ""
         )

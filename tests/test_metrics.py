@@ -178,8 +178,10 @@ def test_data_summary_reports_the_memorisers_baseline():
     m = summarize(gen.normal(0, 1, 10000), held, EDGES, train)
     assert m["baseline_w1"] == pytest.approx(round(stats.wasserstein_distance(train, heldout), 6), abs=1e-6)
     assert m["ks_critical"] == pytest.approx(stats.kstwo.isf(0.05, 100), abs=1e-6)
-    assert m["success"] == 1.0
+    assert m["success"] == 1.0 and m["baseline_success"] == 1.0
     assert summarize(gen.normal(1, 1, 10000), held, EDGES, train)["success"] == 0.0
+    # a split whose parts differ: the training part itself fails the held-out test, and says so
+    assert summarize(gen.normal(0, 1, 10000), held, EDGES, train + 1.0)["baseline_success"] == 0.0
 
 
 @pytest.mark.slow  # 400 simulated data sets per size, each scored on 10,000 points

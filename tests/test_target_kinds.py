@@ -51,13 +51,15 @@ def test_a_data_file_trains_on_its_training_part_and_is_scored_on_the_held_out_p
     values = np.loadtxt(repo / "data/raw/mine.csv", delimiter=",", skiprows=1)[:, 1]
     assert sorted(np.concatenate([real, held]).tolist()) == sorted(values.tolist())  # a split, nothing lost
     metrics = json.loads((repo / "data/evaluate/metrics.json").read_text())
-    for key in ("baseline_w1", "baseline_w1_std", "baseline_ks", "ks_critical", "bins_covered", "fold_share"):
+    for key in ("baseline_w1", "baseline_w1_std", "baseline_ks", "baseline_success", "ks_critical", "bins_covered"):
         assert key in metrics, key
     assert metrics["ks_critical"] == pytest.approx(0.2417, abs=1e-3)  # kstwo.isf(0.05, 30)
     per_seed = pq.read_table(repo / "data/robustness/per_seed.parquet").to_pydict()
     assert per_seed["baseline_w1"] == [metrics["baseline_w1"]] * 2  # every seed against the same held-out part
     assert per_seed["w1"][0] == metrics["w1"]  # seed 1's row is the pipeline's own run
-    assert "baseline_w1_std" in json.loads((repo / "data/robustness/metrics.json").read_text())
+    summary = json.loads((repo / "data/robustness/metrics.json").read_text())
+    assert summary["baseline_w1_std"] == metrics["baseline_w1_std"]
+    assert summary["baseline_success"] == metrics["baseline_success"] == float(metrics["baseline_ks"] < 0.2417)
 
 
 def test_a_second_repro_does_nothing_and_new_data_reruns_sample_and_what_follows(repo):

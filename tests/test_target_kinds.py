@@ -51,7 +51,15 @@ def test_a_data_file_trains_on_its_training_part_and_is_scored_on_the_held_out_p
     values = np.loadtxt(repo / "data/raw/mine.csv", delimiter=",", skiprows=1)[:, 1]
     assert sorted(np.concatenate([real, held]).tolist()) == sorted(values.tolist())  # a split, nothing lost
     metrics = json.loads((repo / "data/evaluate/metrics.json").read_text())
-    for key in ("baseline_w1", "baseline_w1_std", "baseline_ks", "baseline_success", "ks_critical", "bins_covered"):
+    for key in (
+        "baseline_w1",
+        "baseline_w1_std",
+        "baseline_ks",
+        "baseline_success",
+        "ks_critical",
+        "bins_covered",
+        "fold_share",
+    ):
         assert key in metrics, key
     assert metrics["ks_critical"] == pytest.approx(0.2417, abs=1e-3)  # kstwo.isf(0.05, 30)
     per_seed = pq.read_table(repo / "data/robustness/per_seed.parquet").to_pydict()

@@ -17,7 +17,7 @@ tutorial only in size, to stay fast (each DVC run costs mostly TensorFlow's star
 
 What it checks besides every command's exit status 0: just before `gan1d preset default`, the params the
 experiments left in the workspace are preset `default`'s (up to the caps), and the `dvc repro` after it then
-has nothing to run. It takes about 4-6 minutes on two busy cores: each of its nine pipeline runs (preset
+has nothing to run. It takes about 4-6 minutes on two busy cores: each of its ten pipeline runs (preset
 `classic`, then one per step) costs 25-32 s whatever the step count (TensorFlow's start-up and compilation in
 `pretrain`, `train` and `robustness`, the MP4 of `render`); `pytest -s` prints every command's seconds.
 """

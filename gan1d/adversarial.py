@@ -88,14 +88,14 @@ class Adversarial:
         # |dD/dx|^2 = |dD/du|^2 / std^2 (u = standardised x): gamma x std^2 makes r1_gamma the strength in
         # standardised units, the same on N(4, 0.5) as on N(40, 5) (every other part of the recipe is scale-free).
         self.r1_gamma, self.gp_weight = runtime_value(t.r1_gamma * std**2), runtime_value(t.gp_weight)
-        # R1 fades to r1_fade_to x r1_gamma over the run: a firm D early keeps the first steps stable, a
-        # lighter one late lets it see finer errors of shape (docs/research-log.md, 2026-12-06).
+        # R1 fades to r1_fade_to x r1_gamma by r1_fade_until of the run, then holds: a firm D early keeps the
+        # first steps stable, a lighter one later lets it see finer errors of shape (docs/research-log.md).
         self.r1_end = runtime_value(t.r1_gamma * t.r1_fade_to * std**2) if t.r1_fade_to != 1.0 else None
         jitter = runtime_value(p.noise.jitter)
         self.batches = Batches.of(p, real, seeds, jitter, runtime_value(t.instance_noise * std))
         # Fade lengths divide the step: constants (see make_optimizer).
         self.rank_until = max(t.rank_until * t.steps, 1.0)
-        self.r1_until = max(float(t.steps), 1.0)
+        self.r1_until = max(t.r1_fade_until * t.steps, 1.0)
         # The rank input's weight this step (model.rank); read by the frames' decision boundary too.
         self.rank_weight = tf.Variable(1.0, trainable=False, dtype=tf.float32)
 
@@ -120,7 +120,7 @@ class Adversarial:
         return self.d(v, rank_weight=self.rank_weight)
 
     def r1_strength(self, s: tf.Tensor) -> tf.Tensor:
-        """R1's gamma at step ``s`` (x's units): r1_gamma, on a half cosine to r1_fade_to x r1_gamma."""
+        """R1's gamma at step ``s`` (x's units): r1_gamma, on a half cosine to r1_fade_to x r1_gamma, then held."""
         if self.r1_end is None:
             return self.r1_gamma
         return faded(s, self.r1_gamma, self.r1_end, self.r1_until)

@@ -114,7 +114,8 @@ class Train:
     loss: str = spec(one_of("minimax", "non_saturating", "least_squares", "wasserstein"))
     penalty: str = spec(one_of("none", "r1"))
     r1_gamma: float = spec(at_least(0.0))  # R1's gamma in the target's standardised units (x / std), at step 0 ...
-    r1_fade_to: float = spec(between(0.0, 1.0))  # ... fading to this share of it by the last step (1 = constant)
+    r1_fade_to: float = spec(between(0.0, 1.0))  # ... fading to this share of it (1 = constant) ...
+    r1_fade_until: float = spec(between(0.0, 1.0))  # ... by this fraction of the steps, then held
     gp_weight: float = spec(at_least(0.0))
     ema: float = spec(below_one())
     instance_noise: float = spec(at_least(0.0))  # std of N(0, .) added to D's inputs, in target stds, at step 0

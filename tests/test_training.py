@@ -238,6 +238,10 @@ def test_the_recipe_is_scale_free_r1_included(tiny):
     constant = run_train(replace(r1, train=replace(r1.train, r1_fade_to=1.0)), [3])
     np.testing.assert_allclose(constant.losses[0], small.losses[0], rtol=1e-5)  # losses: (steps, replicas, D|G)
     assert np.max(np.abs(constant.losses[-10:, :, 0] - small.losses[-10:, :, 0])) > 1e-3
+    # r1_fade_until 0.5 reaches 0.3 x gamma half way, then holds it: the same start, then a different run
+    early = run_train(replace(r1, train=replace(r1.train, r1_fade_until=0.5)), [3])
+    np.testing.assert_allclose(early.losses[0], small.losses[0], rtol=1e-5)
+    assert np.max(np.abs(early.losses[-10:, :, 0] - small.losses[-10:, :, 0])) > 1e-3
 
 
 def test_faded_runs_from_start_to_end_on_a_half_cosine():

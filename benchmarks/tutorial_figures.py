@@ -141,7 +141,11 @@ STEPS: list[tuple[str, str, dict]] = [
     ),
     ("light-r1", "7: a lighter R1,\nfading", {"train.r1_gamma": 0.01, "train.r1_fade_to": 0.3}),
     ("closest-frame", "8: the frame closest\nto the data", {"train.select_from": 0.5}),
-    ("r1-held", "9: R1 light\nand held", {"train.r1_gamma": 0.001, "train.r1_fade_to": 1.0}),
+    (
+        "r1-firm-start",
+        "9: R1 light after\na firm start",
+        {"train.r1_gamma": 0.002, "train.r1_fade_to": 0.5, "train.r1_fade_until": 0.1},
+    ),
 ]
 TRAINED_STEPS = 4  # steps 0-3 are trained here (the classic length); steps 4-9 run at the default's length
 

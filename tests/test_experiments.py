@@ -1,13 +1,17 @@
 """Experiments: a two-experiment queue, and an experiment pushed to a bare git remote and pulled back."""
 
 import json
+import os
+import signal
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from test_reliability import md5s
 from test_remote import md5
 
-from conftest import built_repo, run
+from conftest import built_repo, run, run_env
 
 pytestmark = pytest.mark.slow  # builds a repository and runs DVC: deselect with -m "not slow"
 
@@ -31,16 +35,42 @@ def experiments(repo) -> dict[str, tuple[int, dict]]:
     return out
 
 
+def stop_workers(repo) -> None:
+    """Stop the queue's workers: `dvc queue stop`, then a kill for any worker still alive a few seconds later."""
+    run(["dvc", "queue", "stop"], repo, check=False)
+    texts = [p.read_text().strip() for p in (repo / ".dvc" / "tmp" / "exps" / "celery").glob("*.pid")]
+    pids = [int(text) for text in texts if text.isdigit()]
+    for _ in range(10):
+        alive = [pid for pid in pids if pid > 0 and Path(f"/proc/{pid}").exists()]
+        if not alive:
+            return
+        time.sleep(1)
+    for pid in alive:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def test_a_queue_of_two_experiments_runs(repo):
     for steps in (20, 40):
         run(["dvc", "exp", "run", "--queue", "-S", f"train.steps={steps}"], repo)
-    run(["dvc", "queue", "start", "-j", "2"], repo)
-    deadline = time.time() + 600
-    while time.time() < deadline:
-        status = run(["dvc", "queue", "status"], repo).stdout
-        if "Queued" not in status and "Running" not in status:
-            break
-        time.sleep(3)
+    # The queue's workers are daemons that inherit the stdout and stderr of `dvc queue start`: captured through
+    # pipes, the call would wait for the workers to exit, and one that misses celery's "empty queue" shutdown
+    # (seen once) never does. So its output goes to a file, the status is polled, and the workers are stopped.
+    log = repo.parent / "queue-start.log"
+    with open(log, "w") as out:
+        started = subprocess.run(["dvc", "queue", "start", "-j", "2"], cwd=repo, env=run_env(), stdout=out, stderr=out)
+    assert started.returncode == 0, log.read_text()
+    try:
+        deadline = time.time() + 600
+        while time.time() < deadline:
+            status = run(["dvc", "queue", "status"], repo).stdout
+            if "Queued" not in status and "Running" not in status:
+                break
+            time.sleep(3)
+    finally:
+        stop_workers(repo)
     assert "Failed" not in status, status
     found = experiments(repo)
     assert len(found) >= 2, found

@@ -153,23 +153,34 @@ def test_a_dask_cluster_on_loopback_gives_the_local_bytes(tmp_path, params, one_
     )
 
 
+@pytest.fixture(scope="module")
+def cold(params, tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """A run with a compile cache of its own, empty before it: that cache's folder and the run's outputs (in
+    ``cache.parent / "cold"``). Shared by the two tests below, as each run costs a process start-up and a compile:
+    the first runs warm against it, the second sweeps against it."""
+    folder = tmp_path_factory.mktemp("cold")
+    cache = folder / "cache"
+    outputs = _robustness(params, folder / "cold", {"GAN1D_WORKERS": "1", "GAN1D_CACHE": str(cache)})
+    return cache, outputs
+
+
 @pytest.mark.slow
-def test_outputs_are_the_same_with_the_compile_cache_off_cold_or_warm(tmp_path, params, one_worker):
-    cache = tmp_path / "cache"
-    cold = _robustness(params, tmp_path / "cold", {"GAN1D_WORKERS": "1", "GAN1D_CACHE": str(cache)})
+def test_outputs_are_the_same_with_the_compile_cache_off_cold_or_warm(tmp_path, params, one_worker, cold):
+    cache, cold_outputs = cold
     assert list((cache / "xla").glob("*")), "the cold run filled the cache"
     warm = _robustness(params, tmp_path / "warm", {"GAN1D_WORKERS": "1", "GAN1D_CACHE": str(cache)})
-    assert cold == warm == one_worker  # one_worker ran with the cache off
-    assert not (tmp_path / "cold" / ".cache").exists()
+    assert cold_outputs == warm == one_worker  # one_worker ran with the cache off
+    assert not (cache.parent / "cold" / ".cache").exists()
 
 
 @pytest.mark.slow
-def test_a_sweep_over_learning_rates_penalty_and_ema_compiles_once(tmp_path, params, one_worker):
+def test_a_sweep_over_learning_rates_penalty_and_ema_compiles_once(tmp_path, params, one_worker, cold):
     # These params are runtime values of the compiled program, not constants in it: a second run
     # with other values loads the first run's program from the cache, and still uses its own values.
-    cache = {"GAN1D_WORKERS": "1", "GAN1D_CACHE": str(tmp_path / "cache")}
-    first = _robustness(params, tmp_path / "first", cache)
-    programs = sorted((tmp_path / "cache" / "xla").glob("*"))
+    cache_dir, first = cold  # the first run: a cold cache of its own (a warm run may have used it since)
+    cache = {"GAN1D_WORKERS": "1", "GAN1D_CACHE": str(cache_dir)}
+    programs = sorted((cache_dir / "xla").glob("*"))
+    assert programs, "the first run filled the cache"
     raw = yaml.safe_load(params.read_text())
     raw["train"].update(r1_gamma=0.3, ema=0.99)
     raw["train"]["d_optimizer"]["learning_rate"] = 0.01
@@ -178,7 +189,7 @@ def test_a_sweep_over_learning_rates_penalty_and_ema_compiles_once(tmp_path, par
     swept = tmp_path / "swept.yaml"
     swept.write_text(yaml.safe_dump(raw))
     second = _robustness(swept, tmp_path / "second", cache)
-    assert sorted((tmp_path / "cache" / "xla").glob("*")) == programs
+    assert sorted((cache_dir / "xla").glob("*")) == programs
     assert first == one_worker and second["per_seed.parquet"] != first["per_seed.parquet"]
 
 

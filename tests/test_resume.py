@@ -51,6 +51,23 @@ def interrupt_after(chunk: int):
     return hook
 
 
+@pytest.fixture(scope="module")
+def stopped(chunks, tmp_path_factory):
+    """The folder of a run interrupted in its second chunk: its one resume point, at step 2000. Made once (a
+    training costs seconds whatever its steps, docs/performance.md "The test suite"); each test that resumes
+    from it, damages it or starts beside it gets its own copy (``from_stopped``)."""
+    directory = tmp_path_factory.mktemp("stopped")
+    with pytest.raises(KeyboardInterrupt):
+        train(chunks, [3], directory, interrupt_after(2))
+    return directory
+
+
+def from_stopped(stopped: Path, directory: Path) -> None:
+    """``directory`` as the interrupted run of ``stopped`` left it (the resume point's name is its run's key)."""
+    for point in stopped.iterdir():
+        shutil.copy2(point, directory / point.name)
+
+
 def same(a, b) -> None:
     np.testing.assert_array_equal(a.losses, b.losses)
     np.testing.assert_array_equal(a.boundary, b.boundary)
@@ -65,9 +82,12 @@ def same(a, b) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("chunk", [1, 2])
-def test_an_interrupted_run_resumes_and_ends_identical(chunks, whole, tmp_path, capfd, chunk):
-    with pytest.raises(KeyboardInterrupt):  # after chunk 1 (a point saved) or during the last chunk
-        train(chunks, [3], tmp_path, interrupt_after(chunk + 1))
+def test_an_interrupted_run_resumes_and_ends_identical(chunks, whole, stopped, tmp_path, capfd, chunk):
+    if chunk == 1:  # after chunk 1 (a point saved): the shared interrupted run
+        from_stopped(stopped, tmp_path)
+    else:  # during the last chunk
+        with pytest.raises(KeyboardInterrupt):
+            train(chunks, [3], tmp_path, interrupt_after(chunk + 1))
     assert len(list(tmp_path.glob("*.npz"))) == 1
     capfd.readouterr()
     done = []
@@ -100,9 +120,8 @@ def test_an_interrupted_save_leaves_the_previous_point(chunks, whole, tmp_path, 
 
 
 @pytest.mark.slow
-def test_a_changed_param_starts_from_step_0(chunks, tmp_path, capfd):
-    with pytest.raises(KeyboardInterrupt):
-        train(chunks, [3], tmp_path, interrupt_after(2))
+def test_a_changed_param_starts_from_step_0(stopped, tmp_path, capfd):
+    from_stopped(stopped, tmp_path)
     raw = tiny_raw()
     raw["train"].update(steps=5000, log_every=1000, loss_every=100, ema=0.99)
     other = parse_params(raw)
@@ -115,9 +134,8 @@ def test_a_changed_param_starts_from_step_0(chunks, tmp_path, capfd):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("damage", ["truncate", "foreign"])
-def test_a_damaged_or_foreign_point_is_ignored_with_one_line(chunks, whole, tmp_path, capfd, damage):
-    with pytest.raises(KeyboardInterrupt):
-        train(chunks, [3], tmp_path, interrupt_after(2))
+def test_a_damaged_or_foreign_point_is_ignored_with_one_line(chunks, whole, stopped, tmp_path, capfd, damage):
+    from_stopped(stopped, tmp_path)
     (point,) = tmp_path.glob("*.npz")
     if damage == "truncate":
         point.write_bytes(point.read_bytes()[: point.stat().st_size // 2])

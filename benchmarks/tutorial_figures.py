@@ -146,8 +146,9 @@ STEPS: list[tuple[str, str, dict]] = [
         "9: R1 light after\na firm start",
         {"train.r1_gamma": 0.002, "train.r1_fade_to": 0.5, "train.r1_fade_until": 0.1},
     ),
+    ("blur-cut", "10: D's blur cut\nat 70% of the run", {"train.instance_noise_cut": 0.7}),
 ]
-TRAINED_STEPS = 4  # steps 0-3 are trained here (the classic length); steps 4-9 run at the default's length
+TRAINED_STEPS = 4  # steps 0-3 are trained here (the classic length); steps 4-10 run at the default's length
 
 # Side runs: (name, the step it changes, the changes). Each is that step's params with these changes.
 SIDE: list[tuple[str, str, dict]] = [

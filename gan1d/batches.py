@@ -77,7 +77,8 @@ class Batches:
     jitter: tf.Tensor  # noise.jitter (a runtime value)
     instance_noise: float  # train.instance_noise; 0: no instance noise
     blur_scale: tf.Tensor  # instance noise's starting standard deviation (a runtime value)
-    blur_until: float  # the step at which instance noise reaches 0 (>= 1)
+    blur_until: float  # the step at which instance noise reaches 0 (>= 1) ...
+    blur_cut: float | None  # ... or the step from which it is 0 (None: no cut)
 
     @classmethod
     def of(
@@ -91,6 +92,7 @@ class Batches:
         blur_until = max(
             t.instance_noise_until * t.steps, 1.0
         )  # divides the step: a constant (see training.make_optimizer)
+        blur_cut = t.instance_noise_cut * t.steps if t.instance_noise_cut < 1.0 else None
         return cls(
             tf.constant(list(seeds), tf.int32),
             t.batch,
@@ -103,6 +105,7 @@ class Batches:
             t.instance_noise,
             blur_scale,
             blur_until,
+            blur_cut,
         )
 
     def uniform(self, stream: int, *counters: tf.Tensor) -> tf.Tensor:
@@ -132,10 +135,13 @@ class Batches:
 
     def blur(self, v: tf.Tensor, stream: int, *counters: tf.Tensor) -> tf.Tensor:
         """Instance noise: v + sigma(s) * N(0, 1), sigma decaying from instance_noise target stds to 0
-        on a half cosine over the first instance_noise_until of the steps. It fills the gaps between
-        modes: D then has no empty valley that G's samples cannot cross."""
+        on a half cosine over the first instance_noise_until of the steps, and 0 from instance_noise_cut
+        of them on. It fills the gaps between modes: D then has no empty valley that G's samples cannot
+        cross; cut late, it leaves D the last part of the run to see the modes' own shapes unblurred."""
         if self.instance_noise == 0:
             return v
         sigma = self.blur_scale * fade(counters[0], self.blur_until)
+        if self.blur_cut is not None:
+            sigma = sigma * tf.cast(tf.cast(counters[0], tf.float32) < self.blur_cut, tf.float32)
         eps = per_replica(self.seeds, stream, counters, lambda k: tf.random.stateless_normal((self.size, 1), k))
         return v + sigma * eps

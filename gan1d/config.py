@@ -121,7 +121,8 @@ class Train:
     instance_noise: float = spec(at_least(0.0))  # std of N(0, .) added to D's inputs, in target stds, at step 0
     instance_noise_until: float = spec(
         between(0.0, 1.0)
-    )  # ... decaying to 0 (half cosine) by this fraction of the steps
+    )  # ... decaying to 0 (half cosine) by this fraction of the steps ...
+    instance_noise_cut: float = spec(between(0.0, 1.0))  # ... and 0 from this fraction of the steps on (1 = no cut)
     rank_until: float = spec(
         between(0.0, 1.0)
     )  # with model.rank: the rank input fades to 0 by this fraction (0 = never)

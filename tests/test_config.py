@@ -66,6 +66,7 @@ BAD = [
     ("train.penalty", "gp", "train.penalty: got 'gp'; allowed: one of none, r1"),
     ("train.r1_fade_to", 1.5, "train.r1_fade_to: got 1.5; allowed: a number in [0.0, 1.0]"),
     ("train.r1_fade_until", 2, "train.r1_fade_until: got 2; allowed: a number in [0.0, 1.0]"),
+    ("train.instance_noise_cut", 1.5, "train.instance_noise_cut: got 1.5; allowed: a number in [0.0, 1.0]"),
     ("train.select_from", -0.1, "train.select_from: got -0.1; allowed: a number in [0.0, 1.0]"),
     ("train.ema", 1.0, "train.ema: got 1.0; allowed: a number in [0, 1)"),
     ("noise.distribution", "cauchy", "noise.distribution: got 'cauchy'; allowed: one of uniform, normal"),

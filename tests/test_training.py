@@ -3,11 +3,14 @@
 from dataclasses import replace
 
 from gan1d import batches, data, engine, training, writers
+from gan1d.config import parse_params
 from gan1d.errors import ArtifactError, DivergenceError
 
 import numpy as np
 import pytest
 import tensorflow as tf
+
+from conftest import tiny_raw
 
 
 def run_train(params, seeds):
@@ -16,14 +19,30 @@ def run_train(params, seeds):
     return training.train(params, real, seeds)
 
 
+# Each training in this process costs seconds whatever its steps (tracing and XLA's compilation: a second
+# training compiles again, docs/performance.md "The test suite"), so the tiny params' runs of seed 4 alone and
+# of seeds 3 and 4 side by side are trained once and shared by the tests that only read them. The tests that
+# check determinism or what a run does train their own runs beside these.
+@pytest.fixture(scope="module")
+def alone():
+    """The tiny params, seed 4 alone."""
+    return run_train(parse_params(tiny_raw()), [4])
+
+
+@pytest.fixture(scope="module")
+def together():
+    """The tiny params, seeds 3 and 4 side by side."""
+    return run_train(parse_params(tiny_raw()), [3, 4])
+
+
 def test_frame_steps():
     np.testing.assert_array_equal(training.frame_steps(30, 10), [10, 20, 30])
     np.testing.assert_array_equal(training.frame_steps(25, 10), [10, 20, 25])
 
 
 @pytest.mark.slow  # trains several replicas: seconds each
-def test_training_is_deterministic_and_records_frames(tiny):
-    a, b = run_train(tiny, [5]), run_train(tiny, [5])
+def test_training_is_deterministic_and_records_frames(tiny, alone):
+    a, b = alone, run_train(tiny, [4])  # the shared run and a fresh one of the same seed
     np.testing.assert_array_equal(a.losses, b.losses)
     np.testing.assert_array_equal(a.generated, b.generated)
     assert a.losses.shape == (30, 1, 2) and np.all(np.isfinite(a.losses))
@@ -35,9 +54,7 @@ def test_training_is_deterministic_and_records_frames(tiny):
 
 
 @pytest.mark.slow  # trains several replicas: seconds each
-def test_each_replica_equals_training_its_seed_alone(tiny):
-    together = run_train(tiny, [3, 4])
-    alone = run_train(tiny, [4])
+def test_each_replica_equals_training_its_seed_alone(together, alone):
     np.testing.assert_array_equal(together.losses[:, 1], alone.losses[:, 0])
     np.testing.assert_array_equal(together.generated[:, 1], alone.generated[:, 0])
     assert together.kept_steps[1] == alone.kept_steps[0]  # each replica keeps its own frame (train.select_from)
@@ -55,16 +72,16 @@ def test_pretraining_lowers_its_loss(tiny):
     assert result.losses[-20:].mean() < 0.7 * result.losses[:20].mean()
 
 
-def test_checkpoint_restores_the_generator(tiny, tmp_path):
-    trained = run_train(tiny, [2])
+def test_checkpoint_restores_the_generator(tiny, tmp_path, alone):
+    trained = alone
     writers.save_checkpoint(tmp_path / "ckpt", trained)
     g = writers.load_generator(tmp_path / "ckpt", tiny)
     z = np.linspace(-8, 8, 9)
     np.testing.assert_array_equal(writers.generate(g, z), writers.generate(trained.ema_generator, z))
 
 
-def test_damaged_checkpoint_names_the_directory(tiny, tmp_path):
-    trained = run_train(tiny, [2])
+def test_damaged_checkpoint_names_the_directory(tiny, tmp_path, alone):
+    trained = alone
     writers.save_checkpoint(tmp_path / "ckpt", trained)
     data_file = next((tmp_path / "ckpt").glob("ckpt.data-*"))
     data_file.write_bytes(data_file.read_bytes()[:10])
@@ -96,7 +113,7 @@ def test_closest_frame_picks_the_generator_nearest_the_training_data(tiny):
     assert inference.closest_frame(frames[[3, 0]], data, tiny) == 1
 
 
-def test_select_from_keeps_the_closest_frame_with_or_without_frames(tiny):
+def test_select_from_keeps_the_closest_frame_with_or_without_frames(tiny, alone):
     from gan1d import inference
 
     kept = replace(tiny, train=replace(tiny.train, select_from=0.0))  # every frame may be kept
@@ -112,13 +129,13 @@ def test_select_from_keeps_the_closest_frame_with_or_without_frames(tiny):
     np.testing.assert_array_equal(bare.kept_steps, framed.kept_steps)
     for a, b in zip(bare.ema_generator.weights, framed.ema_generator.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
-    assert run_train(tiny, [4]).kept_steps.tolist() == [tiny.train.steps]  # select_from 1: the last weights
+    assert alone.kept_steps.tolist() == [tiny.train.steps]  # select_from 1: the last weights
 
 
-def test_numpy_generator_matches_tensorflow(tiny, tmp_path):
+def test_numpy_generator_matches_tensorflow(tiny, tmp_path, alone):
     from gan1d import inference
 
-    trained = run_train(tiny, [2])
+    trained = alone
     writers.save_weights(tmp_path / "g.weights.h5", trained.generator)
     z = np.linspace(-8, 8, 101)
     np.testing.assert_allclose(
@@ -135,11 +152,11 @@ def test_numpy_generator_matches_tensorflow(tiny, tmp_path):
     )
 
 
-def test_foreign_weights_file_names_the_file(tiny, tmp_path):
+def test_foreign_weights_file_names_the_file(tiny, tmp_path, alone):
     from gan1d import inference
     from gan1d.models import Discriminator, load_weights_by_name
 
-    trained = run_train(tiny, [2])
+    trained = alone
     writers.save_weights(tmp_path / "g.weights.h5", trained.generator)
     with pytest.raises(ArtifactError, match="g.weights.h5: has no weights for layer 'd0'"):
         load_weights_by_name(Discriminator(tiny.model), tmp_path / "g.weights.h5")
@@ -171,13 +188,14 @@ def test_stratify_puts_sample_i_in_slice_i():
 
 
 @pytest.mark.slow  # trains several replicas: seconds each
-def test_stratified_batches_change_training_and_keep_each_replica_its_own_seed(tiny):
+def test_stratified_batches_change_training_and_keep_each_replica_its_own_seed(tiny, together, alone):
     from dataclasses import replace
 
     # iid batches come with the seed's uniform noise (normal noise needs stratified batches)
     iid = replace(tiny, train=replace(tiny.train, stratify=False), noise=replace(tiny.noise, distribution="uniform"))
     strat = replace(tiny, train=replace(tiny.train, stratify=True))
-    together, alone = run_train(strat, [3, 4]), run_train(strat, [4])
+    if strat != tiny:  # tiny's batches are stratified: then its shared runs are these
+        together, alone = run_train(strat, [3, 4]), run_train(strat, [4])
     np.testing.assert_array_equal(together.losses[:, 1], alone.losses[:, 0])
     assert not np.array_equal(run_train(iid, [4]).losses, alone.losses)
 
@@ -217,6 +235,25 @@ def test_stratified_noise_puts_draw_i_in_the_i_th_slice_of_its_levels(tiny, dist
     slot = np.floor(levels * p.train.batch + 1e-4)  # float32 rounding at a slice's edge
     assert slot.tolist() == [list(range(p.train.batch))] * 2
     assert not np.array_equal(z[0], z[1])  # each replica its own draw
+
+
+@pytest.mark.parametrize("cut", [1.0, 0.6])
+def test_instance_noise_follows_its_half_cosine_and_stops_at_the_cut(tiny, cut):
+    t = replace(tiny.train, steps=100, instance_noise=0.2, instance_noise_until=1.0, instance_noise_cut=cut)
+    p = replace(tiny, train=t)
+    b = batches.Batches.of(p, data.draw_real(p, 1)[None], [1], engine.runtime_value(0.0), engine.runtime_value(0.2))
+    unfaded = replace(b, blur_until=1e12, blur_cut=None)  # the same draws at a std of 0.2 throughout
+    v = tf.zeros((1, t.batch, 1))
+
+    def ratio(step: int) -> float:  # the blur's std at a step over 0.2
+        at = (tf.constant(step, tf.int64), tf.constant(0, tf.int64))
+        out, ref = b.blur(v, batches.BLUR_REAL, *at).numpy(), unfaded.blur(v, batches.BLUR_REAL, *at).numpy()
+        return float(np.max(np.abs(out)) / np.max(np.abs(ref)))
+
+    # (1 + cos(pi s / 100)) / 2 up to the cut, then 0
+    expected = [1.0, 0.5, 0.5 * (1 + np.cos(0.59 * np.pi)), 0.0 if cut == 0.6 else 0.5 * (1 + np.cos(0.6 * np.pi))]
+    np.testing.assert_allclose([ratio(s) for s in (0, 50, 59, 60)], expected, rtol=1e-5, atol=1e-7)
+    assert (ratio(99) > 0.0) == (cut == 1.0)
 
 
 @pytest.mark.slow  # four tiny training runs: seconds each
